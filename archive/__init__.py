@@ -1,0 +1,1 @@
+"""The evidence: WARC files, extracted text, fetch outcomes. No Scrapy here: usable anywhere."""

@@ -1,0 +1,117 @@
+"""Main text and metadata from an archived payload: trafilatura for HTML, pdfplumber for PDF.
+
+Runs on bytes we fetched ourselves; nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+
+import pdfplumber
+import py3langid
+import trafilatura
+from lxml import html as lxml_html
+
+from archive.charset import UndecodableError, charset_from_content_type, decode_text
+from archive.outcomes import Extraction
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPES = ("application/pdf", "application/x-pdf")
+MAX_PDF_PAGES = 500  # enough for any report; bounds the work a hostile PDF can cause
+LANG_ATTRIBUTE_RE = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+MIN_LANGUAGE_SAMPLE = 40  # characters; shorter texts give no reliable guess
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """What a payload says, and how getting it went."""
+
+    status: Extraction
+    text: str = ""
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    error: str | None = None
+
+
+def extract_text(body: bytes, content_type: str | None, url: str) -> ExtractedText:
+    """The main text of an HTML page, a PDF or a plain-text file."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    try:
+        if kind in PDF_TYPES or body.startswith(b"%PDF-"):
+            return _from_pdf(body)
+        if kind in HTML_TYPES or (not kind and b"<html" in body[:2048].lower()):
+            return _from_html(body, content_type, url)
+        if kind.startswith("text/"):
+            text = decode_text(body, charset_from_content_type(content_type)).strip()
+            return _result(text, None, None, None, None)
+    except UndecodableError as exc:
+        return ExtractedText(Extraction.FAILED, error=str(exc))
+    except Exception as exc:  # trafilatura, lxml and pdfminer fail in many ways on hostile input
+        log.warning("extraction failed for %s: %s", url, exc)
+        return ExtractedText(Extraction.FAILED, error=f"{type(exc).__name__}: {exc}")
+    return ExtractedText(
+        Extraction.UNSUPPORTED, error=f"no text extraction for {kind or 'unknown type'}"
+    )
+
+
+def _from_html(body: bytes, content_type: str | None, url: str) -> ExtractedText:
+    """trafilatura on the decoded page; language from the page, else from the text."""
+    page = decode_text(body, charset_from_content_type(content_type), html=True)
+    tree = lxml_html.document_fromstring(page) if page.strip() else None
+    if tree is None:
+        return ExtractedText(Extraction.EMPTY)
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True
+    )
+    if document is None:
+        return ExtractedText(Extraction.EMPTY, title=_page_title(tree))
+    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    declared = LANG_ATTRIBUTE_RE.search(body[:4096])
+    language = declared.group(1).decode("ascii").lower() if declared else None
+    return _result(
+        (data.get("text") or "").strip(),
+        data.get("title") or _page_title(tree),
+        data.get("author"),
+        data.get("date"),
+        language,
+    )
+
+
+def _from_pdf(body: bytes) -> ExtractedText:
+    """The text layer of every page; the title from the PDF's metadata."""
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        pages = [page.extract_text() or "" for page in pdf.pages[:MAX_PDF_PAGES]]
+        metadata = pdf.metadata or {}
+    title = metadata.get("Title")
+    author = metadata.get("Author")
+    return _result(
+        "\n\n".join(p.strip() for p in pages if p.strip()),
+        title if isinstance(title, str) and title.strip() else None,
+        author if isinstance(author, str) and author.strip() else None,
+        None,
+        None,
+    )
+
+
+def _result(
+    text: str, title: str | None, author: str | None, published: str | None, language: str | None
+) -> ExtractedText:
+    """An OK result, or EMPTY when there is no text; the language guessed if not declared."""
+    if not text:
+        return ExtractedText(Extraction.EMPTY, title=title, author=author, published=published)
+    if language is None and len(text) >= MIN_LANGUAGE_SAMPLE:
+        language = py3langid.classify(text[:5000])[0]
+    return ExtractedText(Extraction.OK, text, title, author, published, language)
+
+
+def _page_title(tree: lxml_html.HtmlElement) -> str | None:
+    """The <title> of a page, when trafilatura finds no better one."""
+    found = tree.findtext(".//title")
+    return " ".join(found.split()) or None if found else None

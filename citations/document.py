@@ -1,0 +1,124 @@
+"""Open a document file safely: check it is what it claims, decode it, hand it to its reader."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.charset import UndecodableError, decode_text
+from citations.errors import DocumentError
+from citations.parts import DocumentParts
+from citations.readers.docx import parse_docx
+from citations.readers.html import parse_html
+from citations.readers.package import ZipPackage
+from citations.readers.pdf import parse_pdf
+from citations.readers.text import parse_text
+
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+}
+ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a document and its unpacked contents may be."""
+
+    max_bytes: int = 50 * 2**20
+    max_unpacked_bytes: int = 200 * 2**20
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A document file read and parsed, not yet stored."""
+
+    path: Path
+    format: str
+    sha256: str
+    size: int
+    parts: DocumentParts
+
+    @property
+    def name(self) -> str:
+        """The file name, as users know the document."""
+        return self.path.name
+
+
+def read_document(
+    path: Path, limits: Limits | None = None, progress: Progress | None = None
+) -> LoadedDocument:
+    """Read, check and parse a .txt/.md/.html/.docx/.pdf document."""
+    limits = limits or Limits()
+    name = str(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if not path.exists():
+        raise DocumentError(name, "no such file")
+    if path.is_dir():
+        raise DocumentError(name, "is a directory, not a document")
+    if fmt is None:
+        supported = ", ".join(sorted(FORMATS))
+        raise DocumentError(
+            name, f"unsupported file type {path.suffix or '(none)'!r}; supported: {supported}"
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentError(name, "the file is empty")
+    if size > limits.max_bytes:
+        raise DocumentError(
+            name,
+            f"the file is {size / 2**20:.0f} MB, over the {limits.max_bytes // 2**20} MB limit "
+            "(raise documents.max_size_mb to allow it)",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(name, f"cannot read: {exc.strerror or exc}") from exc
+    parts = _parse(name, fmt, data, limits, progress)
+    if not any(p.strip() for p in parts.body) and not parts.notes:
+        raise DocumentError(name, "the document has no text")
+    return LoadedDocument(path, fmt, hashlib.sha256(data).hexdigest(), size, parts)
+
+
+def _parse(
+    name: str, fmt: str, data: bytes, limits: Limits, progress: Progress | None
+) -> DocumentParts:
+    """Check the bytes match the extension, then parse with the format's reader."""
+    if fmt == "pdf":
+        if PDF_MAGIC not in data[:1024]:
+            raise DocumentError(name, "not a PDF file (no %PDF header)")
+        return parse_pdf(data, name, progress)
+    if fmt == "docx":
+        if not data.startswith(ZIP_MAGIC):
+            raise DocumentError(name, "not a DOCX file (a DOCX is a zip archive; this is not one)")
+        package = ZipPackage(data, name, limits.max_unpacked_bytes)
+        if not package.has("word/document.xml") and not package.has("_rels/.rels"):
+            raise DocumentError(
+                name, "a zip archive, but not a Word document (no word/document.xml)"
+            )
+        return parse_docx(package)
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if data.startswith((ZIP_MAGIC, PDF_MAGIC)) or (b"\x00" in data[:8192] and not utf16):
+        raise DocumentError(name, f"a binary file, not {fmt.upper()} text")
+    text = decode_document(data, name, html=fmt == "html")
+    return parse_html(text) if fmt == "html" else parse_text(text, fmt)
+
+
+def decode_document(data: bytes, name: str, html: bool = False) -> str:
+    """Decode a text document, or say that no encoding fits it."""
+    try:
+        return decode_text(data, html=html)
+    except UndecodableError as exc:
+        raise DocumentError(name, str(exc)) from exc

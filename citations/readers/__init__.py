@@ -1,0 +1,1 @@
+"""Document readers: one per format, each returning DocumentParts."""

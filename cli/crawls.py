@@ -1,0 +1,105 @@
+"""Running a crawl from the CLI: the child process, its progress bar, and what it did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from cli.app import App
+from cli.errors import CommandError
+from cli.output import ONE_LINE, Column, say, write_rows
+from config import child_environment
+from crawler.launch import Event, run_crawl
+from models import CrawlRun, Snapshot, Target
+
+MAX_FAILURES_SHOWN = 15  # the report lists them all
+SUMMARY_COLUMNS = (Column("result", "Result"), Column("count", "Targets"))
+FAILURE_COLUMNS = (
+    Column("result", "Result", {"no_wrap": True}),
+    Column("url", "URL", {"min_width": 30}),
+    Column("error", "Error", {**ONE_LINE, "max_width": 30}),
+)
+
+
+def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int | None:
+    """Run a crawl child process with a progress bar; the crawl run id, None if nothing to do."""
+    state: dict[str, Any] = {"run": None, "failed": 0}
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=app.err,
+        disable=not app.err.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"{spider}: planning", total=None, failed=0)
+
+        def on_event(event: Event) -> None:
+            if event["event"] == "planned":
+                state["run"] = event["run"]
+                progress.update(task, total=event["total"], description=f"{spider}: fetching")
+            elif event["event"] == "fetched":
+                status = event["status"] or 0
+                ok = event["outcome"] == "fetched" and (200 <= status < 300 or status == 304)
+                state["failed"] += 0 if ok else 1
+                progress.update(task, advance=1, failed=state["failed"])
+
+        result = run_crawl(spider, arguments, child_environment(app.config), on_event, now=app.now)
+    if result.code != 0:
+        resume = " Run the same command again to resume." if state["run"] else ""
+        raise CommandError(
+            f"the {spider} crawl stopped before the end (exit code {result.code}); "
+            f"its log is in {app.config.home / 'logs'}.{resume}"
+        )
+    if state["run"] is None:
+        raise CommandError(
+            f"the {spider} crawl did not report a plan; see {app.config.home / 'logs'}"
+        )
+    return int(state["run"])
+
+
+def report_run(app: App, run_id: int, nothing: str) -> None:
+    """A summary table of a run's snapshots, and the failures."""
+    with app.database.session() as session:
+        rows = session.execute(
+            select(Snapshot, Target.canonical_url)
+            .join(Target)
+            .where(Snapshot.crawl_run_id == run_id)
+        ).all()
+        run = session.get(CrawlRun, run_id)
+        degraded = bool(run and run.degraded)
+        counts: dict[str, int] = {}
+        failures = []
+        for snapshot, url in rows:
+            result = describe(snapshot)
+            counts[result] = counts.get(result, 0) + 1
+            if not (snapshot.archived or snapshot.status == 304):
+                failures.append({"url": url, "result": result, "error": snapshot.error or ""})
+    if not rows:
+        say(app.out, nothing)
+        return
+    summary = [{"result": result, "count": count} for result, count in sorted(counts.items())]
+    write_rows(app.out, summary, "table", SUMMARY_COLUMNS, title=f"Crawl run {run_id}")
+    if failures:
+        shown = failures[:MAX_FAILURES_SHOWN]
+        more = len(failures) - len(shown)
+        title = "Not archived" + (f" (first {len(shown)} of {len(failures)})" if more else "")
+        write_rows(app.out, shown, "table", FAILURE_COLUMNS, title=title)
+    if degraded:
+        say(
+            app.err,
+            f"Crawl run {run_id} was degraded: most hosts failed to connect, which points at the "
+            "local network (is it down?). None of its failures count against the links.",
+        )
+
+
+def describe(snapshot: Snapshot) -> str:
+    """A short label for a snapshot's result: 'archived 200', 'HTTP 404', 'dns_failure', ..."""
+    if snapshot.outcome != "fetched":
+        return snapshot.outcome
+    prefix = "archived" if snapshot.archived else "HTTP"
+    revisit = " (unchanged)" if snapshot.revisit_of_id else ""
+    return f"{prefix} {snapshot.status}{revisit}"

@@ -1,0 +1,209 @@
+"""Commands about link health: check, mark, report."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from citations.document import read_document
+from cli.app import App
+from cli.archive import find_target
+from cli.crawls import crawl_with_progress, report_run
+from cli.errors import CommandError
+from cli.output import ONE_LINE, Column, say, write_rows
+from health.evaluate import refresh_target
+from health.fallbacks import client_for, refresh_fallbacks
+from health.report import ReportRow, current_documents, render_html, report_rows
+from health.states import LinkState
+from models import Document, Snapshot
+
+REPORT_FORMATS = ("table", "csv", "json", "html")
+REPORT_COLUMNS = (
+    Column("footnote", "Note", {"no_wrap": True}),
+    Column("url", "URL as cited"),
+    Column("state", "State", {"no_wrap": True}),
+    Column("verdict", "Verdict", {"no_wrap": True}),
+    Column("copy", "Copy", {"no_wrap": True}),
+    Column("hint", "Hint", {**ONE_LINE, "max_width": 24}),
+)
+VERDICT_COLUMNS = (Column("verdict", "Verdict"), Column("count", "Links"))
+CHANGE_COLUMNS = (
+    Column("change", "Change"),
+    Column("url", "URL"),
+    Column("since", "Since", {"no_wrap": True}),
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's commands to the CLI."""
+    check = commands.add_parser("check", help="re-check the links that are due and judge them")
+    check.add_argument("--all", action="store_true", help="check every link, due or not")
+    check.add_argument("--document", type=int, metavar="ID", help="only this document's links")
+    check.set_defaults(handler=cmd_check)
+
+    mark = commands.add_parser("mark", help="override a link's state (or clear the override)")
+    mark.add_argument("target", help="target id or URL")
+    choice = mark.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--alive", dest="state", action="store_const", const=LinkState.ALIVE)
+    choice.add_argument("--dead", dest="state", action="store_const", const=LinkState.DEAD)
+    choice.add_argument("--clear", dest="state", action="store_const", const="clear")
+    mark.set_defaults(handler=cmd_mark)
+
+    report = commands.add_parser("report", help="one row per citation: state, verdict, copies")
+    report.add_argument("document", nargs="?", help="document id or file (default: every document)")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="table")
+    report.add_argument(
+        "--output", "-o", type=Path, help="file to write (default: standard output)"
+    )
+    report.set_defaults(handler=cmd_report)
+
+
+def cmd_check(app: App, args: argparse.Namespace) -> int:
+    """citewatch check [--all] [--document ID]"""
+    if args.document is not None:
+        with app.database.session() as session:
+            if session.get(Document, args.document) is None:
+                raise CommandError(f"no stored document with id {args.document}")
+    arguments = {"force": str(args.all).lower()}
+    if args.document is not None:
+        arguments["document"] = str(args.document)
+    run_id = check_links(app, arguments)
+    if run_id is not None:
+        report_health(app, run_id)
+    return 0
+
+
+def check_links(app: App, arguments: dict[str, str]) -> int | None:
+    """Run the check crawl, then look up public copies of dead and drifted links."""
+    run_id = crawl_with_progress(app, "check", arguments)
+    fallbacks = refresh_fallbacks(app.database, app.config, client_for(app.config), app.clock())
+    if fallbacks.looked_up or fallbacks.saved:
+        say(
+            app.err,
+            f"Public archives: {fallbacks.found} of {fallbacks.looked_up} dead or drifted links "
+            f"have a copy; {fallbacks.saved} live pages sent to Save Page Now"
+            + (f"; {fallbacks.errors} lookups failed" if fallbacks.errors else ""),
+        )
+    return run_id
+
+
+def report_health(app: App, run_id: int) -> None:
+    """Verdict counts and state changes of a check run."""
+    with app.database.session() as session:
+        counts = session.execute(
+            select(Snapshot.verdict, func.count())
+            .where(Snapshot.crawl_run_id == run_id)
+            .group_by(Snapshot.verdict)
+        ).all()
+    if not counts:
+        say(app.out, "Nothing is due: every link was checked recently (--all checks them anyway).")
+        return
+    verdicts = [
+        {"verdict": verdict or "—", "count": count} for verdict, count in sorted(counts, key=str)
+    ]
+    write_rows(app.out, verdicts, "table", VERDICT_COLUMNS, title=f"Check run {run_id}")
+    report_run(app, run_id, "")
+
+
+def cmd_mark(app: App, args: argparse.Namespace) -> int:
+    """citewatch mark TARGET --alive|--dead|--clear"""
+    now = app.clock()
+    with app.database.session() as session:
+        target = find_target(session, args.target)
+        if args.state == "clear":
+            target.override = None
+            refresh_target(session, target, now, app.config.check)
+            message = (
+                f"{target.canonical_url}: override cleared; state from the checks: {target.state}"
+            )
+        else:
+            target.override = str(args.state)
+            target.state, target.state_since = str(args.state), now
+            message = (
+                f"{target.canonical_url}: marked {args.state} "
+                "(checks go on; the mark stays until --clear)"
+            )
+    say(app.out, message)
+    return 0
+
+
+def cmd_report(app: App, args: argparse.Namespace) -> int:
+    """citewatch report [DOCUMENT] [--format table|csv|json|html] [--output FILE]"""
+    write_report(app, args.document, args.format, args.output)
+    return 0
+
+
+def write_report(app: App, reference: str | None, fmt: str, output: Path | None) -> None:
+    """The report of one document (id or file) or all, in a format, to a file or stdout."""
+    with app.database.session() as session:
+        documents = current_documents(session, _document_id(session, app, reference))
+        rows = report_rows(session, documents, with_text=fmt == "html")
+    if reference is not None and not documents:
+        raise CommandError(f"no stored document {reference!r} (see `citewatch documents`)")
+    if fmt == "table":
+        if not rows:
+            say(app.out, "No citations yet: add a document with `citewatch add FILE`.")
+            return
+        buffer = io.StringIO()
+        console = app.out if output is None else Console(file=buffer, width=160, no_color=True)
+        write_rows(
+            console, [_table_row(r) for r in rows], "table", REPORT_COLUMNS, title=_title(rows)
+        )
+        text = buffer.getvalue()
+    elif fmt == "html":
+        text = render_html(rows, app.clock())
+    elif fmt == "json":
+        text = json.dumps([row.record() for row in rows], ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = _csv([row.record() for row in rows])
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        say(app.err, f"wrote the {fmt} report ({len(rows)} citations) to {output}")
+    elif fmt != "table":
+        sys.stdout.write(text)
+
+
+def _csv(records: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    names = (
+        list(records[0])
+        if records
+        else [n for n in ReportRow.__dataclass_fields__ if n != "archived_text"]
+    )
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def _document_id(session: Any, app: App, reference: str | None) -> int | None:
+    """A document id from an id or a file path (the stored document with the same content)."""
+    if reference is None:
+        return None
+    if reference.isdigit():
+        return int(reference)
+    loaded = read_document(Path(reference), app.limits)
+    document = session.scalar(select(Document).where(Document.content_hash == loaded.sha256))
+    if document is None:
+        raise CommandError(f"{reference}: not stored yet (run `citewatch add {reference}`)")
+    return int(document.id)
+
+
+def _table_row(row: ReportRow) -> dict[str, Any]:
+    copy = f"#{row.snapshot_id}" if row.snapshot_id else ""
+    if row.memento_url:
+        copy = (copy + " + public").strip()
+    return {**row.record(), "copy": copy or "none"}
+
+
+def _title(rows: list[ReportRow]) -> str:
+    titles = {row.document for row in rows}
+    return titles.pop() if len(titles) == 1 else f"{len(titles)} documents"

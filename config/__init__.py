@@ -1,0 +1,26 @@
+"""Configuration: one object built from a TOML file plus CITEWATCH_* environment variables."""
+
+from config.loader import ConfigError, child_environment, from_environment, load_config
+from config.schema import (
+    CheckConfig,
+    Config,
+    CrawlConfig,
+    DatabaseConfig,
+    DocumentsConfig,
+    UrlsConfig,
+    WarcConfig,
+)
+
+__all__ = [
+    "CheckConfig",
+    "Config",
+    "ConfigError",
+    "CrawlConfig",
+    "DatabaseConfig",
+    "DocumentsConfig",
+    "UrlsConfig",
+    "WarcConfig",
+    "child_environment",
+    "from_environment",
+    "load_config",
+]

@@ -1,0 +1,229 @@
+"""The configuration sections: typed, frozen, with the embedded defaults."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Query parameters that only track the reader, never select content. A name ending in "*" is a
+# prefix, "name=value" drops the parameter only with that value (ref=embed_post is Facebook's
+# embed marker, while ref=... selects content on some sites).
+DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "ysclid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "igshid",
+    "igsh",
+    "lflags",
+    "ref=embed_post",
+    "ref_src",
+    "ref_url",
+    "__twitter_impression",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "ocid",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where the index lives; empty means SQLite in the data directory."""
+
+    url: str = ""
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentsConfig:
+    """Limits on the documents users hand us."""
+
+    max_size_mb: int = 50
+    # A DOCX is a zip: refuse archives that inflate beyond this, whatever their compressed size.
+    max_unpacked_mb: int = 200
+
+    def __post_init__(self) -> None:
+        if self.max_size_mb <= 0 or self.max_unpacked_mb <= 0:
+            raise ValueError("sizes must be positive")
+
+
+@dataclass(frozen=True)
+class UrlsConfig:
+    """How cited URLs are canonicalised for de-duplication."""
+
+    default_scheme: str = "https"
+    tracking_params: tuple[str, ...] = DEFAULT_TRACKING_PARAMS
+
+    def __post_init__(self) -> None:
+        if self.default_scheme not in ("http", "https"):
+            raise ValueError("default_scheme must be http or https")
+
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36 citewatch/0.1 (archiving sources cited in human-rights reports)"
+)
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    """How citewatch fetches: politely, safely, through a proxy if one is set."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    delay: float = 1.0  # seconds between requests to one host
+    concurrency_per_host: int = 1
+    concurrency: int = 16
+    autothrottle: bool = True
+    retries: int = 2  # for transient failures only
+    retry_backoff: float = 5.0  # first wait; doubles with each retry
+    max_retry_after: float = 300.0  # wait at most this long when a server says Retry-After
+    # A cited page is a visit a reader makes by following a footnote, like a browser's; robots.txt
+    # governs crawlers that discover pages, so it is not obeyed by default (see README).
+    obey_robots_txt: bool = False
+    proxy: str = ""
+    allow_private_networks: bool = False
+    allow_networks: tuple[str, ...] = ()  # CIDRs allowed even when private, e.g. an intranet
+    # Answer DNS for these hosts ourselves, "host=address" (like curl --resolve): reaches a
+    # site whose name the local resolver blocks.
+    pinned_hosts: tuple[str, ...] = ()
+    probe_siblings: bool = True  # fetch one random sibling URL per host to spot soft-404s
+    max_body_mb: int = 20  # also caps decompressed bodies
+    extraction_timeout: float = 60.0
+    extraction_workers: int = 2
+
+    def __post_init__(self) -> None:
+        if (
+            self.timeout <= 0
+            or self.delay < 0
+            or self.max_retry_after < 0
+            or self.retry_backoff < 0
+        ):
+            raise ValueError("timeout must be positive; delays cannot be negative")
+        if min(self.concurrency, self.concurrency_per_host, self.max_body_mb) < 1:
+            raise ValueError("concurrency and max_body_mb must be at least 1")
+        if self.retries < 0 or self.extraction_workers < 1 or self.extraction_timeout <= 0:
+            raise ValueError("retries cannot be negative; extraction needs a worker and a timeout")
+        if self.proxy and not self.proxy.startswith(("http://", "https://")):
+            raise ValueError("proxy must be an http:// or https:// URL")
+        for pin in self.pinned_hosts:
+            host, _, address = pin.partition("=")
+            try:
+                ipaddress.ip_address(address.strip())
+            except ValueError:
+                raise ValueError(f"pinned_hosts: {pin!r} is not host=address") from None
+            if not host.strip():
+                raise ValueError(f"pinned_hosts: {pin!r} names no host")
+        for network in self.allow_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"allow_networks: {network!r} is not an IP network") from None
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """pinned_hosts as host -> address."""
+        return {
+            host.strip().lower(): address.strip()
+            for host, _, address in (pin.partition("=") for pin in self.pinned_hosts)
+        }
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """When links are checked and how much evidence each verdict and state needs."""
+
+    interval_hours: float = 24.0  # alive links: then 2, 4, ... days, up to max_interval_days
+    max_interval_days: float = 7.0
+    dead_interval_days: float = 7.0  # dead links are still looked at: they may come back
+    min_interval_hours: float = 1.0  # never re-check a link sooner, unless --all
+    dead_after: int = 3  # failing checks in a row ...
+    dead_min_span_hours: float = 48.0  # ... the first at least this long before the last
+    transient_dead_days: float = 7.0  # failing this long confirms death whatever the failure
+    blocked_after: int = 2
+    drift_threshold: float = 0.85  # share of the cited text still on the page
+    soft_404_threshold: float = 0.9  # similarity to the host's answer for a random URL
+    outage_share: float = 0.5  # more hosts than this failing to connect: a degraded run
+    outage_min_hosts: int = 3
+    memento: bool = True  # look up public archive copies of dead and drifted links
+    memento_endpoint: str = "https://archive.org/wayback/available"
+    memento_cache_days: float = 7.0
+    memento_per_minute: int = 15
+    memento_timeout: float = 20.0
+    save_page_now: bool = False  # ask the Wayback Machine to capture live cited pages
+    save_page_now_endpoint: str = "https://web.archive.org/save/"
+    save_page_now_per_run: int = 20
+
+    def __post_init__(self) -> None:
+        if min(self.interval_hours, self.max_interval_days, self.dead_interval_days) <= 0:
+            raise ValueError("intervals must be positive")
+        if self.dead_after < 1 or self.blocked_after < 1 or self.outage_min_hosts < 1:
+            raise ValueError("dead_after, blocked_after and outage_min_hosts must be at least 1")
+        for name in ("drift_threshold", "soft_404_threshold", "outage_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        for name in ("memento_endpoint", "save_page_now_endpoint"):
+            if not getattr(self, name).startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL")
+
+
+@dataclass(frozen=True)
+class WarcConfig:
+    """Where WARC files go and when they rotate."""
+
+    directory: str = ""  # empty: <home>/warcs
+    max_file_mb: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.max_file_mb < 1:
+            raise ValueError("max_file_mb must be at least 1")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything citewatch reads from files and the environment, read once."""
+
+    home: Path
+    source: Path | None = None
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    documents: DocumentsConfig = field(default_factory=DocumentsConfig)
+    urls: UrlsConfig = field(default_factory=UrlsConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    warc: WarcConfig = field(default_factory=WarcConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
+
+    @property
+    def database_url(self) -> str:
+        """The configured database URL, or SQLite inside the data directory."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.home / 'citewatch.db').resolve()}"
+
+    @property
+    def warc_directory(self) -> Path:
+        """Where WARC files are written."""
+        if self.warc.directory:
+            directory = Path(self.warc.directory).expanduser()
+            return directory if directory.is_absolute() else self.home / directory
+        return self.home / "warcs"
+
+
+SECTIONS: dict[str, type] = {
+    "database": DatabaseConfig,
+    "documents": DocumentsConfig,
+    "urls": UrlsConfig,
+    "crawl": CrawlConfig,
+    "warc": WarcConfig,
+    "check": CheckConfig,
+}

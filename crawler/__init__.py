@@ -1,0 +1,1 @@
+"""The Scrapy machinery: settings, middlewares, pipelines, and the crawl child process."""

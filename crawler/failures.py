@@ -1,0 +1,110 @@
+"""One table from what went wrong in a fetch to its outcome class (no ladder of excepts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from OpenSSL.SSL import Error as OpenSSLError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionAborted,
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    SSLError,
+    TCPTimedOutError,
+)
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from archive.outcomes import Outcome
+from crawler.policy import BlockedAddressError, BlockedByPolicyError
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Exceptions of these types (whose message holds `says`, if given) mean this outcome."""
+
+    outcome: Outcome
+    types: tuple[type[BaseException], ...]
+    says: str | None = None
+
+
+# First match wins, looking at the exception and everything it wraps.
+RULES: tuple[Rule, ...] = (
+    Rule(Outcome.POLICY, (BlockedByPolicyError, BlockedAddressError, UnsupportedURLSchemeError)),
+    Rule(Outcome.POLICY, (IgnoreRequest,), "robots.txt"),
+    Rule(Outcome.TOO_LARGE, (DownloadCancelledError, CancelledError, IgnoreRequest), "max size"),
+    Rule(Outcome.TOO_LARGE, (IgnoreRequest,), "maxsize"),
+    Rule(Outcome.REDIRECT_LOOP, (IgnoreRequest,), "max redirections"),
+    Rule(Outcome.TLS_ERROR, (OpenSSLError, SSLError)),
+    Rule(Outcome.DNS_FAILURE, (CannotResolveHostError, DNSLookupError)),
+    Rule(Outcome.REFUSED, (DownloadConnectionRefusedError, ConnectionRefusedError)),
+    Rule(Outcome.TIMEOUT, (DownloadTimeoutError, TwistedTimeoutError, TCPTimedOutError)),
+    Rule(
+        Outcome.RESET,
+        (
+            ResponseDataLossError,
+            ConnectionLost,
+            ConnectionDone,
+            ConnectionAborted,
+            ResponseNeverReceived,
+            DownloadFailedError,
+            ConnectError,
+        ),
+    ),
+)
+
+
+def classify_failure(error: BaseException) -> Outcome:
+    """The outcome class of a failed fetch."""
+    chain = list(_chain(error))
+    for rule in RULES:
+        for link in chain:
+            if isinstance(link, rule.types) and (
+                rule.says is None or rule.says in str(link).lower()
+            ):
+                return rule.outcome
+    return Outcome.ERROR
+
+
+def describe_failure(error: BaseException) -> str:
+    """A one-line account of the failure, innermost cause included."""
+    chain = [link for link in _chain(error) if str(link)]
+    parts = [f"{type(link).__name__}: {link}" for link in chain[:3]]
+    return " <- ".join(parts) or type(error).__name__
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error, its causes and contexts, and the reasons Twisted's ResponseFailed carries."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        link = pending.pop(0)
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        if isinstance(link, ResponseFailed | ResponseNeverReceived):
+            pending.extend(
+                r.value
+                for r in link.reasons
+                if isinstance(r, Failure) and isinstance(r.value, BaseException)
+            )
+        for inner in (link.__cause__, link.__context__):
+            if isinstance(inner, BaseException):
+                pending.append(inner)

@@ -1,0 +1,150 @@
+"""What one target's fetch yields, from the spider through the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.outcomes import Outcome
+from archive.text import ExtractedText
+from archive.warc import HttpExchange, RecordLocation
+from crawler.capture import EXCHANGES
+from crawler.failures import classify_failure, describe_failure
+from models.crawls import ArchivedCopy
+
+TARGET = "citewatch_target"
+PROBE = "citewatch_probe"  # the host a probe request speaks for
+PREVIOUS = "citewatch_previous"  # the target's latest full copy, if we know it
+
+
+@dataclass
+class FetchResult:
+    """A fetch attempt's outcome and evidence; the pipelines add WARC, text and snapshot id."""
+
+    target_id: int
+    url: str
+    fetched_at: datetime
+    outcome: Outcome
+    exchanges: list[HttpExchange] = field(default_factory=list)
+    status: int | None = None
+    final_url: str | None = None
+    redirect_chain: list[dict[str, Any]] = field(default_factory=list)
+    content_type: str | None = None
+    body: bytes = b""  # decompressed, for text extraction
+    error: str | None = None
+    response_record: RecordLocation | None = None
+    revisit_of: int | None = None
+    extracted: ExtractedText | None = None
+    snapshot_id: int | None = None
+    previous: ArchivedCopy | None = None  # the latest full copy: a 304 or equal payload revisits it
+
+    @property
+    def preserved(self) -> bool:
+        """Whether the page itself was archived: a 2xx response."""
+        status = self.status or 0
+        return self.outcome == Outcome.FETCHED and 200 <= status < 300
+
+    @property
+    def payload(self) -> bytes | None:
+        """The final response body as received (what the WARC payload digest covers)."""
+        return self.exchanges[-1].body if self.exchanges else None
+
+    @classmethod
+    def from_response(cls, response: Response, fetched_at: datetime) -> FetchResult:
+        """A response arrived (any status): it is archived."""
+        request = response.request
+        assert request is not None
+        content_type = response.headers.get("Content-Type")
+        return cls(
+            target_id=request.meta[TARGET],
+            url=request.meta.get("redirect_urls", [request.url])[0],
+            fetched_at=fetched_at,
+            outcome=Outcome.FETCHED,
+            exchanges=list(request.meta.get(EXCHANGES, [])),
+            status=response.status,
+            final_url=response.url,
+            redirect_chain=_chain(request, response.url, response.status),
+            content_type=content_type.decode("latin-1") if content_type else None,
+            body=response.body,
+            previous=request.meta.get(PREVIOUS),
+        )
+
+    @classmethod
+    def from_failure(cls, failure: Failure, fetched_at: datetime) -> FetchResult:
+        """No usable response: the outcome class says why, with any exchanges seen on the way."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        error = (
+            failure.value if isinstance(failure.value, BaseException) else Exception(str(failure))
+        )
+        exchanges = list(request.meta.get(EXCHANGES, []))
+        last = exchanges[-1] if exchanges else None
+        return cls(
+            target_id=request.meta[TARGET],
+            url=request.meta.get("redirect_urls", [request.url])[0],
+            fetched_at=fetched_at,
+            outcome=classify_failure(error),
+            exchanges=exchanges,
+            status=last.status if last else None,
+            final_url=last.url if last else None,
+            redirect_chain=_chain(request, request.url, None),
+            error=describe_failure(error),
+        )
+
+
+def _chain(request: Request, final_url: str, final_status: int | None) -> list[dict[str, Any]]:
+    """Each hop: the URL asked for and what it answered; the last hop is where it ended."""
+    urls = request.meta.get("redirect_urls", [])
+    reasons = request.meta.get("redirect_reasons", [])
+    hops: list[dict[str, Any]] = [
+        {
+            "url": url,
+            "status": reason if isinstance(reason, int) else None,
+            "via": None if isinstance(reason, int) else str(reason),
+        }
+        for url, reason in zip(urls, reasons, strict=False)
+    ]
+    hops.append({"url": final_url, "status": final_status, "via": None})
+    return hops
+
+
+@dataclass
+class ProbeResult:
+    """A host's answer for a random sibling URL."""
+
+    host: str
+    url: str
+    fetched_at: datetime
+    outcome: Outcome
+    status: int | None = None
+    final_url: str | None = None
+    content_type: str | None = None
+    body: bytes = b""
+
+    @classmethod
+    def from_response(cls, response: Response, fetched_at: datetime) -> ProbeResult:
+        request = response.request
+        assert request is not None
+        content_type = response.headers.get("Content-Type")
+        return cls(
+            request.meta[PROBE],
+            request.meta.get("redirect_urls", [request.url])[0],
+            fetched_at,
+            Outcome.FETCHED,
+            response.status,
+            response.url,
+            content_type.decode("latin-1") if content_type else None,
+            response.body,
+        )
+
+    @classmethod
+    def from_failure(cls, failure: Failure, fetched_at: datetime) -> ProbeResult:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        error = (
+            failure.value if isinstance(failure.value, BaseException) else Exception(str(failure))
+        )
+        return cls(request.meta[PROBE], request.url, fetched_at, classify_failure(error))

@@ -1,0 +1,1 @@
+"""Item pipelines, in order: WARC evidence, extracted text, the snapshot row."""

@@ -1,0 +1,85 @@
+"""Write each fetch's exchanges to WARC; an unchanged payload becomes a revisit record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from archive.outcomes import Outcome
+from archive.warc import OriginalRecord, hex_to_warc_digest, payload_sha256, warc_date
+from crawler.items import FetchResult
+from crawler.pipelines.base import CrawlPipeline
+from models import Snapshot
+from models.crawls import ArchivedCopy
+
+NOT_MODIFIED = 304
+
+
+class WarcPipeline(CrawlPipeline):
+    """Every exchange as request and response records; the final one may be a revisit."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchResult):
+            return item
+        if not item.exchanges:
+            return item
+        warc = self.context.warc
+        *earlier, last = item.exchanges
+        for exchange in earlier:
+            warc.write_exchange(exchange)
+        copy = self._archived_copy(item) if item.outcome == Outcome.FETCHED else None
+        if copy is None:
+            item.response_record, _ = warc.write_exchange(last)
+            self.stats.inc_value("citewatch/warc/records", 2 * len(item.exchanges))
+            return item
+        item.revisit_of = copy.snapshot_id
+        digest = hex_to_warc_digest(copy.payload_sha256) if copy.payload_sha256 else None
+        item.response_record = warc.write_revisit(
+            last,
+            OriginalRecord(
+                copy.record_id, copy.url or item.url, warc_date(copy.fetched_at), digest
+            ),
+        )
+        self.stats.inc_value("citewatch/warc/records", 2 * len(earlier) + 1)
+        self.stats.inc_value("citewatch/warc/revisits")
+        return item
+
+    def _archived_copy(self, item: FetchResult) -> ArchivedCopy | None:
+        """The full copy this fetch repeats: for a 304 the one whose validators were sent, else
+        an earlier copy of the target with the same payload."""
+        assert item.payload is not None
+        if item.status == NOT_MODIFIED:
+            return item.previous
+        digest = payload_sha256(item.payload)
+        if item.previous is not None and item.previous.payload_sha256 == digest:
+            return item.previous  # the common case, known without asking the database
+        with self.context.database.session() as session:
+            row = session.scalar(
+                select(Snapshot)
+                .where(
+                    Snapshot.target_id == item.target_id,
+                    Snapshot.payload_sha256 == digest,
+                    Snapshot.revisit_of_id.is_(None),
+                    Snapshot.warc_record_id.is_not(None),
+                )
+                .order_by(Snapshot.fetched_at.desc())
+                .limit(1)
+            )
+            if row is None:
+                return None
+            return ArchivedCopy(
+                row.id,
+                row.warc_record_id or "",
+                row.final_url or item.url,
+                row.fetched_at,
+                row.payload_sha256,
+                row.etag,
+                row.last_modified,
+                row.content_type,
+                row.extraction,
+                row.title,
+                row.author,
+                row.published,
+                row.language,
+            )

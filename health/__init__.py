@@ -1,0 +1,1 @@
+"""Link health: verdicts per check, states per link, fallbacks and reports."""

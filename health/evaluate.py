@@ -1,0 +1,261 @@
+"""After a crawl run: a verdict for each of its snapshots, then each link's state and next check."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.outcomes import Outcome
+from config import CheckConfig
+from health.hints import typo_hint
+from health.states import (
+    Check,
+    Intervals,
+    LinkState,
+    Thresholds,
+    derive_state,
+    is_degraded,
+    next_check,
+    ok_streak,
+)
+from health.verdicts import GOOD, Evidence, Observation, Verdict, classify, is_permanent
+from models import Citation, CrawlRun, Probe, Snapshot, Target
+from models.base import batches
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A link whose state changed in this run."""
+
+    target_id: int
+    url: str
+    before: LinkState
+    after: LinkState
+    since: datetime | None
+
+
+@dataclass
+class RunHealth:
+    """What evaluating a run found."""
+
+    run_id: int
+    degraded: bool
+    verdicts: dict[str, int] = field(default_factory=dict)
+    transitions: list[Transition] = field(default_factory=list)
+
+
+def thresholds(config: CheckConfig) -> Thresholds:
+    """The state thresholds from the configuration."""
+    return Thresholds(
+        dead_after=config.dead_after,
+        dead_min_span=timedelta(hours=config.dead_min_span_hours),
+        transient_dead_after=timedelta(days=config.transient_dead_days),
+        blocked_after=config.blocked_after,
+    )
+
+
+def intervals(config: CheckConfig) -> Intervals:
+    """The check intervals from the configuration."""
+    return Intervals(
+        base=timedelta(hours=config.interval_hours),
+        max_alive=timedelta(days=config.max_interval_days),
+        suspect=timedelta(hours=config.interval_hours),
+        dead=timedelta(days=config.dead_interval_days),
+    )
+
+
+def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConfig) -> RunHealth:
+    """Judge a run's snapshots and move its links' states; safe to run again."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise ValueError(f"no crawl run {run_id}")
+    snapshots = list(
+        session.scalars(
+            select(Snapshot).where(Snapshot.crawl_run_id == run_id).order_by(Snapshot.id)
+        )
+    )
+    targets = _by_id(session, {s.target_id for s in snapshots})
+    by_host: dict[str, list[Outcome]] = defaultdict(list)
+    for snapshot in snapshots:
+        by_host[targets[snapshot.target_id].host].append(Outcome(snapshot.outcome))
+    run.degraded = is_degraded(by_host, config.outage_share, config.outage_min_hosts)
+    health = RunHealth(run_id, run.degraded)
+    probes = _probe_texts(session, run_id)
+    baselines = _baselines(session, list(targets))
+    originals = _texts(
+        session, {s.revisit_of_id for s in snapshots if s.revisit_of_id and s.text is None}
+    )
+    for snapshot in snapshots:
+        target = targets[snapshot.target_id]
+        observation = Observation(
+            Outcome(snapshot.outcome),
+            snapshot.status,
+            target.canonical_url,
+            snapshot.final_url,
+            snapshot.title,
+            snapshot.text
+            if snapshot.text is not None
+            else originals.get(snapshot.revisit_of_id or 0),
+        )
+        evidence = Evidence(
+            baseline_text=baselines.get(target.id),
+            probe_text=probes.get(target.host),
+            drift_threshold=config.drift_threshold,
+            soft_404_threshold=config.soft_404_threshold,
+        )
+        verdict, score = classify(observation, evidence)
+        snapshot.verdict, snapshot.similarity = str(verdict), score
+        # Rate limiting is no failure; in a degraded run no failure is the link's fault.
+        snapshot.counted = verdict != Verdict.RATE_LIMITED and not (
+            run.degraded and verdict not in GOOD
+        )
+        health.verdicts[verdict] = health.verdicts.get(verdict, 0) + 1
+    session.flush()
+    histories = _histories(session, list(targets))
+    latest = {s.target_id: s for s in snapshots}  # ordered by id: the last one wins
+    for target in targets.values():
+        snapshot = latest[target.id]
+        target.last_verdict, target.last_checked_at = snapshot.verdict, snapshot.fetched_at
+        change = _update_target(target, histories.get(target.id, []), now, config)
+        if change is not None:
+            health.transitions.append(change)
+    unresolved = {s.target_id for s in snapshots if s.outcome == Outcome.DNS_FAILURE}
+    _hints(
+        session,
+        [targets[i] for i in unresolved],
+        [t for t in targets.values() if t.id not in unresolved],
+    )
+    run.evaluated_at = now
+    log.info("run %s: %s%s", run_id, health.verdicts, " (degraded)" if run.degraded else "")
+    return health
+
+
+def refresh_target(
+    session: Session, target: Target, now: datetime, config: CheckConfig
+) -> Transition | None:
+    """Recompute one target's state from its history (after an operator's mark is cleared)."""
+    return _update_target(target, _histories(session, [target.id]).get(target.id, []), now, config)
+
+
+def _update_target(
+    target: Target, history: list[Check], now: datetime, config: CheckConfig
+) -> Transition | None:
+    """Set a target's state, last verdict and next check from its history."""
+    before = LinkState(target.state)
+    state, since = derive_state(history, thresholds(config))
+    if target.override:
+        state, since = LinkState(target.override), target.state_since
+    good = [c.at for c in history if c.verdict in GOOD]
+    target.last_ok_at = good[-1] if good else target.last_ok_at
+    checked = target.last_checked_at or now
+    earliest = checked + timedelta(hours=config.min_interval_hours)
+    target.next_check_at = max(
+        next_check(state, ok_streak(history), checked, intervals(config)), earliest
+    )
+    if state == before and target.state_since is not None:
+        return None
+    target.state, target.state_since = str(state), since
+    if state == before:
+        return None
+    return Transition(target.id, target.canonical_url, before, state, since)
+
+
+def _by_id(session: Session, ids: Iterable[int]) -> dict[int, Target]:
+    found: dict[int, Target] = {}
+    keys = sorted(ids)
+    for chunk in batches(keys):
+        for target in session.scalars(select(Target).where(Target.id.in_(chunk))):
+            found[target.id] = target
+    return found
+
+
+def _texts(session: Session, snapshot_ids: set[int | None]) -> dict[int, str]:
+    """The text of these snapshots (the originals revisits point to)."""
+    keys = sorted(i for i in snapshot_ids if i is not None)
+    found: dict[int, str] = {}
+    for chunk in batches(keys):
+        rows = session.execute(select(Snapshot.id, Snapshot.text).where(Snapshot.id.in_(chunk)))
+        found.update({snapshot_id: text for snapshot_id, text in rows if text})
+    return found
+
+
+def _probe_texts(session: Session, run_id: int) -> dict[str, str]:
+    """Each host's answer to a random sibling URL, when it answered 200 with a page."""
+    rows = session.execute(
+        select(Probe.host, Probe.text).where(
+            Probe.crawl_run_id == run_id,
+            Probe.status >= 200,
+            Probe.status < 300,
+            Probe.text.is_not(None),
+        )
+    )
+    return {urlsplit(f"//{host}").hostname or host: text for host, text in rows if text}
+
+
+def _baselines(session: Session, target_ids: list[int]) -> dict[int, str]:
+    """The text archived when each link was first archived: what it said when it was cited."""
+    found: dict[int, str] = {}
+    for chunk in batches(target_ids):
+        rows = session.execute(
+            select(Snapshot.target_id, Snapshot.text)
+            .where(
+                Snapshot.target_id.in_(chunk),
+                Snapshot.text.is_not(None),
+            )
+            .order_by(Snapshot.target_id, Snapshot.fetched_at.desc())
+        )
+        for target_id, text in rows:
+            if text:
+                found[target_id] = text  # ordered newest first: the oldest stays
+    return found
+
+
+def _histories(session: Session, target_ids: list[int]) -> dict[int, list[Check]]:
+    """Every counted check of each target, oldest first."""
+    histories: dict[int, list[Check]] = defaultdict(list)
+    for chunk in batches(target_ids):
+        rows = session.execute(
+            select(Snapshot.target_id, Snapshot.verdict, Snapshot.fetched_at, Snapshot.outcome)
+            .where(
+                Snapshot.target_id.in_(chunk),
+                Snapshot.verdict.is_not(None),
+                Snapshot.counted.is_(True),
+            )
+            .order_by(Snapshot.fetched_at, Snapshot.id)
+        )
+        for target_id, verdict, at, outcome in rows:
+            if verdict is None:
+                continue
+            kind = Verdict(verdict)
+            histories[target_id].append(Check(kind, at, is_permanent(kind, Outcome(outcome))))
+    return histories
+
+
+def _hints(session: Session, unresolved: list[Target], resolved: list[Target]) -> None:
+    """For hosts that do not resolve: a similar host in the same document that serves the path."""
+    for target in resolved:
+        target.hint = None
+    for target in unresolved:
+        siblings = session.scalars(
+            select(Target)
+            .join(Citation, Citation.target_id == Target.id)
+            .where(
+                Citation.document_id.in_(
+                    select(Citation.document_id).where(Citation.target_id == target.id)
+                ),
+                Target.host != target.host,
+            )
+            .distinct()
+        ).all()
+        target.hint = typo_hint(
+            target.canonical_url, [(s.canonical_url, s.state) for s in siblings]
+        )

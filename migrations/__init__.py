@@ -1,0 +1,1 @@
+"""Alembic migrations of the citewatch schema (run by `citewatch db upgrade`)."""

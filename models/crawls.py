@@ -1,0 +1,143 @@
+"""Crawl runs and what they still have to fetch, computed from stored data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from models.base import batches
+from models.document import Citation, Target
+from models.snapshot import CrawlRun, Snapshot
+
+
+def start_or_resume_run(
+    session: Session, kind: str, scope: str, refresh: bool, now: datetime
+) -> tuple[CrawlRun, bool]:
+    """The unfinished run with the same parameters (resumed), else a new one."""
+    run = session.scalar(
+        select(CrawlRun)
+        .where(CrawlRun.kind == kind, CrawlRun.scope == scope, CrawlRun.refresh == refresh)
+        .where(CrawlRun.status == "running")
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    )
+    if run is not None:
+        return run, True
+    run = CrawlRun(kind=kind, scope=scope, refresh=refresh, status="running", started_at=now)
+    session.add(run)
+    session.flush()
+    return run, False
+
+
+def finish_run(session: Session, run_id: int, now: datetime) -> None:
+    """Mark a run complete: the next run starts afresh."""
+    run = session.get(CrawlRun, run_id)
+    if run is not None:
+        run.status = "finished"
+        run.finished_at = now
+
+
+def archived_targets() -> Select[Any]:
+    """Ids of targets with a preserved copy: a 2xx response stored in a WARC file."""
+    return select(Snapshot.target_id).where(
+        Snapshot.outcome == "fetched", Snapshot.status >= 200, Snapshot.status < 300
+    )
+
+
+def targets_to_archive(
+    session: Session, run: CrawlRun, refresh: bool, document_id: int | None
+) -> list[Target]:
+    """Targets this run still has to fetch: not yet archived (or all with refresh), in scope,
+    and not already fetched by this run before it was interrupted."""
+    query = select(Target).where(
+        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
+    )
+    if document_id is not None:
+        query = query.where(
+            Target.id.in_(select(Citation.target_id).where(Citation.document_id == document_id))
+        )
+    if not refresh:
+        query = query.where(Target.id.not_in(archived_targets()))
+    return list(session.scalars(query.order_by(Target.id)))
+
+
+@dataclass(frozen=True)
+class ArchivedCopy:
+    """A target's latest full copy: what a conditional request sends, what a revisit refers to."""
+
+    snapshot_id: int
+    record_id: str
+    url: str
+    fetched_at: datetime
+    payload_sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    extraction: str | None
+    title: str | None
+    author: str | None
+    published: str | None
+    language: str | None
+
+
+def targets_to_check(
+    session: Session,
+    run: CrawlRun,
+    now: datetime,
+    force: bool,
+    document_id: int | None,
+    min_interval: timedelta,
+) -> list[Target]:
+    """Targets due for a check (all with `force`), in scope, not yet checked by this run and
+    not checked in the last `min_interval`."""
+    query = select(Target).where(
+        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
+    )
+    if document_id is not None:
+        query = query.where(
+            Target.id.in_(select(Citation.target_id).where(Citation.document_id == document_id))
+        )
+    if not force:
+        query = query.where(
+            or_(Target.next_check_at.is_(None), Target.next_check_at <= now),
+            or_(Target.last_checked_at.is_(None), Target.last_checked_at <= now - min_interval),
+        )
+    return list(session.scalars(query.order_by(Target.id)))
+
+
+def archived_copies(session: Session, target_ids: list[int]) -> dict[int, ArchivedCopy]:
+    """Each target's latest full response record (2xx, not a revisit), if it has one."""
+    found: dict[int, ArchivedCopy] = {}
+    for chunk in batches(target_ids):
+        rows = session.scalars(
+            select(Snapshot)
+            .where(
+                Snapshot.target_id.in_(chunk),
+                Snapshot.revisit_of_id.is_(None),
+                Snapshot.warc_record_id.is_not(None),
+                Snapshot.status >= 200,
+                Snapshot.status < 300,
+            )
+            .order_by(Snapshot.fetched_at)
+        )
+        for s in rows:  # the latest wins
+            found[s.target_id] = ArchivedCopy(
+                s.id,
+                s.warc_record_id or "",
+                s.final_url or "",
+                s.fetched_at,
+                s.payload_sha256,
+                s.etag,
+                s.last_modified,
+                s.content_type,
+                s.extraction,
+                s.title,
+                s.author,
+                s.published,
+                s.language,
+            )
+    return found

@@ -1,0 +1,99 @@
+"""Snapshots (one row per fetch attempt outcome) and crawl runs (so a killed crawl resumes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.document import Target
+
+
+class CrawlRun(Base):
+    """One `citewatch archive` (or later `check`, `watch`) run, finished or not."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "archive"
+    scope: Mapped[str] = mapped_column(String(100))  # "all" or "document:<id>"
+    refresh: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20))  # running, finished, failed
+    planned: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # Most hosts failed at the connection level: the local network's fault, so no failure counts.
+    degraded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    evaluated_at: Mapped[datetime | None]
+
+
+class Probe(Base):
+    """A random sibling URL fetched to learn what a host answers for pages that do not exist."""
+
+    __tablename__ = "probes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Snapshot(Base):
+    """What one fetch of a target gave: the response and where its evidence is, or the failure."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_target_fetched", "target_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    fetched_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20))  # archive.outcomes.Outcome
+    status: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(Text)
+    redirect_chain: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_length: Mapped[int | None] = mapped_column(BigInteger)  # payload bytes as received
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    warc_file: Mapped[str | None] = mapped_column(String(200))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
+    revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    extraction: Mapped[str | None] = mapped_column(String(20))  # archive.outcomes.Extraction
+    text: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # Set by health.evaluate: the check's verdict, whether it counts toward the link's state
+    # (not in a degraded run, not rate limiting), and the text's similarity to the baseline.
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    counted: Mapped[bool] = mapped_column(default=True, server_default=true())
+    similarity: Mapped[float | None]
+
+    target: Mapped[Target] = relationship()
+    revisit_of: Mapped[Snapshot | None] = relationship(remote_side=[id])
+
+    @property
+    def archived_text(self) -> str | None:
+        """The text of the page as archived: a revisit's text is its original's."""
+        if self.text is None and self.revisit_of is not None:
+            return self.revisit_of.text
+        return self.text
+
+    @property
+    def archived(self) -> bool:
+        """Whether this fetch preserved the page: a 2xx response stored in a WARC file."""
+        return self.outcome == "fetched" and self.status is not None and 200 <= self.status < 300

@@ -1,0 +1,33 @@
+"""archive: fetch every cited target not yet archived (or all of them, or one document's)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from crawler.spider import CitewatchSpider
+from models.crawls import archived_copies, start_or_resume_run, targets_to_archive
+
+
+class ArchiveSpider(CitewatchSpider):
+    """`scrapy crawl archive [-a refresh=true] [-a document=ID]`"""
+
+    name = "archive"
+
+    def __init__(self, refresh: str = "false", document: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refresh = refresh.lower() in ("1", "true", "yes")
+        self.document_id = int(document) if document else None
+
+    async def start(self) -> AsyncIterator[Any]:
+        context = self.context
+        scope = f"document:{self.document_id}" if self.document_id is not None else "all"
+        with context.database.session() as session:
+            run, resumed = start_or_resume_run(
+                session, "archive", scope, self.refresh, context.clock()
+            )
+            targets = targets_to_archive(session, run, self.refresh, self.document_id)
+            run.planned = len(targets) if not resumed else max(run.planned, len(targets))
+            copies = archived_copies(session, [t.id for t in targets]) if self.refresh else {}
+        for request in self.plan(run.id, resumed, targets, copies):
+            yield request
