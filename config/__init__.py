@@ -9,6 +9,7 @@ from config.schema import (
     DocumentsConfig,
     UrlsConfig,
     WarcConfig,
+    WatchConfig,
 )
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "DocumentsConfig",
     "UrlsConfig",
     "WarcConfig",
+    "WatchConfig",
     "child_environment",
     "from_environment",
     "load_config",

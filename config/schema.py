@@ -179,6 +179,21 @@ class CheckConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """How watched sources are polled and how case names are matched."""
+
+    max_new_per_source: int = 50  # newest first; the rest wait for the next poll
+    max_sitemaps: int = 10  # child sitemaps read per sitemap index and poll
+    match_window: int = 3  # words allowed between a first name and a surname
+    fuzzy_min_length: int = 7  # surnames this long also match with one letter wrong
+
+    def __post_init__(self) -> None:
+        for name in ("max_new_per_source", "max_sitemaps", "match_window", "fuzzy_min_length"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+@dataclass(frozen=True)
 class WarcConfig:
     """Where WARC files go and when they rotate."""
 
@@ -202,6 +217,7 @@ class Config:
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     warc: WarcConfig = field(default_factory=WarcConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     @property
     def database_url(self) -> str:
@@ -226,4 +242,5 @@ SECTIONS: dict[str, type] = {
     "crawl": CrawlConfig,
     "warc": WarcConfig,
     "check": CheckConfig,
+    "watch": WatchConfig,
 }

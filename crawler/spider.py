@@ -9,8 +9,10 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
+from cases.updates import record_updates
 from config import from_environment
 from crawler.context import CONFIG_SETTING, CrawlContext
 from crawler.items import PREVIOUS, PROBE, TARGET, FetchResult, ProbeResult
@@ -108,4 +110,10 @@ class CitewatchSpider(scrapy.Spider):
             return
         with context.database.session() as session:
             finish_run(session, context.run_id, context.clock())
-            evaluate_run(session, context.run_id, context.clock(), context.config.check)
+            self.judge(session, context.run_id)
+
+    def judge(self, session: Session, run_id: int) -> None:
+        """After a finished run: the links' verdicts and states, then news on the cases."""
+        now, config = self.context.clock(), self.context.config
+        evaluate_run(session, run_id, now, config.check)
+        record_updates(session, run_id, now, config.watch)

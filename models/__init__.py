@@ -1,12 +1,17 @@
 """The SQL index: typed SQLAlchemy models and database access, usable from any process."""
 
 from models.base import Base
+from models.cases import Article, Case, CaseTerm, CaseUpdate, Source
 from models.database import Database, DatabaseError
 from models.document import Citation, Document, Target
 from models.snapshot import CrawlRun, Probe, Snapshot
 
 __all__ = [
+    "Article",
     "Base",
+    "Case",
+    "CaseTerm",
+    "CaseUpdate",
     "Citation",
     "CrawlRun",
     "Database",
@@ -14,5 +19,6 @@ __all__ = [
     "Document",
     "Probe",
     "Snapshot",
+    "Source",
     "Target",
 ]

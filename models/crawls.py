@@ -54,7 +54,8 @@ def targets_to_archive(
     """Targets this run still has to fetch: not yet archived (or all with refresh), in scope,
     and not already fetched by this run before it was interrupted."""
     query = select(Target).where(
-        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
+        Target.id.in_(select(Citation.target_id)),  # watched articles are not cited links
+        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id)),
     )
     if document_id is not None:
         query = query.where(
@@ -95,7 +96,8 @@ def targets_to_check(
     """Targets due for a check (all with `force`), in scope, not yet checked by this run and
     not checked in the last `min_interval`."""
     query = select(Target).where(
-        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
+        Target.id.in_(select(Citation.target_id)),  # watched articles are not cited links
+        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id)),
     )
     if document_id is not None:
         query = query.where(

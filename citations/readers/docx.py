@@ -192,6 +192,9 @@ class _Field:
     in_result: bool = False
 
 
+ADJACENT_BOLD_RE = re.compile(r"\*\*(\s*)\*\*")  # bold runs split by Word, joined
+
+
 class _Renderer:
     """Paragraph text with hyperlinks as Markdown links and note references as markers."""
 
@@ -207,7 +210,7 @@ class _Renderer:
         self._children(paragraph, out)
         for unfinished in self.fields:  # a field left open by a broken document: keep its text
             out.extend(unfinished.result)
-        return "".join(out)
+        return ADJACENT_BOLD_RE.sub(r"\1", "".join(out))
 
     def _sink(self, out: list[str]) -> list[str]:
         """Where text goes now: the innermost field's result, or the paragraph."""
@@ -234,6 +237,8 @@ class _Renderer:
 
     def _run(self, run: etree._Element, out: list[str]) -> None:
         superscript = run.find(f"{W}rPr/{W}vertAlign[@{W}val='superscript']") is not None
+        bold = run.find(f"{W}rPr/{W}b")
+        strong = bold is not None and bold.get(f"{W}val", "true") not in ("0", "false", "off")
         skip_custom_mark = False
         for child in run:
             tag = child.tag
@@ -244,6 +249,10 @@ class _Renderer:
                     continue
                 if superscript and self.kinds is None and text.strip().isdigit():
                     text = text.strip().translate(TO_SUPERSCRIPT)
+                elif strong and text.strip():  # bold names are tracked cases
+                    core = text.strip()
+                    start = text.index(core)
+                    text = f"{text[:start]}**{core}**{text[start + len(core) :]}"
                 self._sink(out).append(text)
             elif tag in (f"{W}tab", f"{W}ptab"):
                 self._sink(out).append(" ")

@@ -174,9 +174,16 @@ def _paragraphs(root: etree._Element, skip: set[int], refs: dict[etree._Element,
             return note_ref(refs[element])
         if element.tag == "a" and WEB_TARGET_RE.match(element.get("href", "")):
             return markdown_link(element.text_content(), element.get("href", ""))
-        return None
+        return _bold(element)
 
     return _render_blocks(root, render)
+
+
+def _bold(element: etree._Element) -> str | None:
+    """Bold text without markup inside, written as Markdown (bold names are tracked cases)."""
+    if element.tag in ("b", "strong") and len(element) == 0 and (element.text or "").strip():
+        return f"**{' '.join((element.text or '').split())}**"
+    return None
 
 
 def _superscript_fallback(root: etree._Element, title: str | None) -> DocumentParts:

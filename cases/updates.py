@@ -1,0 +1,144 @@
+"""Case updates: after a crawl run, match the pages it archived against every case.
+
+A watched article that mentions a case is news on it. A cited page is news only when a changed
+copy mentions a case its previous copy did not (its first copy is the baseline the briefing
+already cites). Each page is an update of each case at most once, ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cases.matching import CaseMatcher, CaseTerms, Match
+from config import WatchConfig
+from models import Article, Case, CaseUpdate, Snapshot
+from models.base import batches
+
+
+def case_terms(session: Session) -> list[CaseTerms]:
+    """Every stored case with its aliases and keywords."""
+    cases = session.scalars(select(Case).options(selectinload(Case.terms)).order_by(Case.id))
+    return [CaseTerms(c.id, c.name, c.texts("alias"), c.texts("keyword")) for c in cases]
+
+
+def page_text(title: str | None, text: str | None) -> str:
+    """What is matched: the title (often the only place a name is in full) and the text."""
+    return "\n\n".join(part for part in (title, text) if part)
+
+
+@dataclass(frozen=True)
+class RecordedUpdate:
+    """An update stored by `record_updates`."""
+
+    case: str
+    url: str
+    matched: str
+
+
+def record_updates(
+    session: Session, run_id: int, now: datetime, config: WatchConfig
+) -> list[RecordedUpdate]:
+    """Store the case updates found in a run's newly archived pages; safe to run again."""
+    terms = case_terms(session)
+    if not terms:
+        return []
+    matcher = CaseMatcher(terms, config.match_window, config.fuzzy_min_length)
+    snapshots = list(
+        session.scalars(
+            select(Snapshot)
+            .where(
+                Snapshot.crawl_run_id == run_id,
+                Snapshot.revisit_of_id.is_(None),
+                Snapshot.text.is_not(None),
+            )
+            .order_by(Snapshot.id)
+        )
+    )
+    target_ids = [s.target_id for s in snapshots]
+    articles = _articles(session, target_ids)
+    done = _existing(session, target_ids)
+    recorded: list[RecordedUpdate] = []
+    for snapshot in snapshots:
+        article = articles.get(snapshot.target_id)
+        if article is not None:
+            matches = matcher.find(page_text(article.title or snapshot.title, snapshot.text))
+            kind = "new"
+        else:
+            matches = _newly_mentioned(session, matcher, snapshot)
+            kind = "changed"
+        for match in _first_per_case(matches):
+            if (match.case_id, snapshot.target_id) in done:
+                continue
+            done.add((match.case_id, snapshot.target_id))
+            session.add(
+                CaseUpdate(
+                    case_id=match.case_id,
+                    target_id=snapshot.target_id,
+                    snapshot_id=snapshot.id,
+                    kind=kind,
+                    url=snapshot.final_url or snapshot.target.canonical_url,
+                    title=(article.title if article else None) or snapshot.title,
+                    published=(article.published if article else None) or snapshot.published,
+                    matched=match.matched[:500],
+                    found_at=now,
+                )
+            )
+            recorded.append(
+                RecordedUpdate(match.case, snapshot.target.canonical_url, match.matched)
+            )
+    session.flush()
+    return recorded
+
+
+def _newly_mentioned(session: Session, matcher: CaseMatcher, snapshot: Snapshot) -> list[Match]:
+    """Cases a cited page's changed copy mentions and its previous copy did not."""
+    previous = session.scalar(
+        select(Snapshot)
+        .where(
+            Snapshot.target_id == snapshot.target_id,
+            Snapshot.id != snapshot.id,
+            Snapshot.fetched_at <= snapshot.fetched_at,
+            Snapshot.revisit_of_id.is_(None),
+            Snapshot.text.is_not(None),
+        )
+        .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
+        .limit(1)
+    )
+    if previous is None or previous.payload_sha256 == snapshot.payload_sha256:
+        return []
+    before = {m.case_id for m in matcher.find(page_text(previous.title, previous.text))}
+    now = matcher.find(page_text(snapshot.title, snapshot.text))
+    return [m for m in now if m.case_id not in before]
+
+
+def _first_per_case(matches: Sequence[Match]) -> list[Match]:
+    seen: set[int] = set()
+    first = []
+    for match in matches:
+        if match.case_id not in seen:
+            seen.add(match.case_id)
+            first.append(match)
+    return first
+
+
+def _articles(session: Session, target_ids: list[int]) -> dict[int, Article]:
+    found: dict[int, Article] = {}
+    for chunk in batches(target_ids):
+        for article in session.scalars(select(Article).where(Article.target_id.in_(chunk))):
+            found[article.target_id] = article
+    return found
+
+
+def _existing(session: Session, target_ids: list[int]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for chunk in batches(target_ids):
+        rows = session.execute(
+            select(CaseUpdate.case_id, CaseUpdate.target_id).where(CaseUpdate.target_id.in_(chunk))
+        )
+        pairs.update((case_id, target_id) for case_id, target_id in rows)
+    return pairs

@@ -1,0 +1,318 @@
+"""Commands about tracked cases: case add/list/suggest/learn/match, and updates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cases.learn import bold_names, learn_spellings
+from cases.matching import CaseMatcher, CaseTerms
+from cases.names import variants
+from cases.updates import case_terms, page_text
+from citations.ingest import add_document
+from cli.app import App
+from cli.documents import parse, report_added
+from cli.errors import CommandError
+from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
+from models import Case, CaseTerm, CaseUpdate, Citation, Document, Snapshot
+from models.base import batches
+from models.crawls import archived_copies
+
+CASE_COLUMNS = (
+    Column("id", "ID"),
+    Column("name", "Case"),
+    Column("spellings", "Spellings matched", {"max_width": 60}),
+    Column("citations", "Citations"),
+    Column("updates", "Updates"),
+)
+SUGGESTION_COLUMNS = (
+    Column("name", "Name in bold"),
+    Column("footnotes", "Notes about it", {"max_width": 40}),
+    Column("stored", "Stored"),
+)
+MATCH_COLUMNS = (
+    Column("case", "Case"),
+    Column("matched", "Matched text"),
+    Column("start", "Start"),
+    Column("end", "End"),
+)
+UPDATE_COLUMNS = (
+    Column("found_at", "Found (UTC)", {"no_wrap": True}),
+    Column("case", "Case"),
+    Column("title", "Title", ONE_LINE),
+    Column("published", "Published", {"no_wrap": True}),
+    Column("matched", "Matched", {**ONE_LINE, "max_width": 30}),
+    Column("url", "URL", {"min_width": 20}),
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's commands to the CLI."""
+    case = commands.add_parser("case", help="tracked cases: people and organisations")
+    sub = case.add_subparsers(dest="case_command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add", help="track a person or organisation")
+    add.add_argument("name", help='the name as the document writes it, e.g. "Temirlan Yensebek"')
+    add.add_argument("--alias", action="append", default=[], help="another spelling (repeatable)")
+    add.add_argument(
+        "--keyword", action="append", default=[], help="a term that alone means the case"
+    )
+    add.set_defaults(handler=cmd_case_add)
+
+    listing = sub.add_parser("list", help="list the tracked cases and their spellings")
+    listing.add_argument("--format", choices=FORMATS, default="table")
+    listing.set_defaults(handler=cmd_case_list)
+
+    suggest = sub.add_parser("suggest", help="propose cases from the names in bold in a document")
+    suggest.add_argument("document", type=Path)
+    suggest.add_argument("--accept", action="store_true", help="store the proposed cases")
+    suggest.add_argument("--format", choices=FORMATS, default="table")
+    suggest.set_defaults(handler=cmd_case_suggest)
+
+    learn = sub.add_parser("learn", help="propose spellings the case's cited sources use")
+    learn.add_argument("name", help="the case's name or id")
+    learn.add_argument("--accept", action="store_true", help="store them as aliases")
+    learn.set_defaults(handler=cmd_case_learn)
+
+    match = sub.add_parser("match", help="which cases a text mentions, and where")
+    match.add_argument("file", nargs="?", default="-", help="a text file, or - for standard input")
+    match.add_argument("--format", choices=("table", "json"), default="table")
+    match.set_defaults(handler=cmd_case_match)
+
+    updates = commands.add_parser("updates", help="news on the tracked cases")
+    updates.add_argument("--case", help="only this case (name or id)")
+    updates.add_argument("--since", type=_date, help="found on or after this date (YYYY-MM-DD)")
+    updates.add_argument("--format", choices=FORMATS, default="table")
+    updates.set_defaults(handler=cmd_updates)
+
+
+def cmd_case_add(app: App, args: argparse.Namespace) -> int:
+    """citewatch case add NAME [--alias TEXT ...] [--keyword TEXT ...]"""
+    name = " ".join(args.name.split())
+    if not any(c.isalpha() for c in name):
+        raise CommandError("a case needs a name with letters in it")
+    with app.database.session() as session:
+        case, created = _ensure_case(session, name, app.clock())
+        _add_terms(case, "alias", args.alias)
+        _add_terms(case, "keyword", args.keyword)
+        spellings = _spellings(case)
+    verb = "Added" if created else "Updated"
+    say(app.out, f"{verb} case {case.id}: {name}\n  matches {spellings}")
+    return 0
+
+
+def cmd_case_list(app: App, args: argparse.Namespace) -> int:
+    """citewatch case list [--format table|csv|json]"""
+    with app.database.session() as session:
+        rows = [_case_row(session, case) for case in _cases(session)]
+    if not rows and args.format == "table":
+        say(app.err, "No cases yet. Add one with `citewatch case add NAME`, or propose them with "
+            "`citewatch case suggest DOCUMENT`.")  # fmt: skip
+        return 0
+    write_rows(app.out, rows, args.format, CASE_COLUMNS)
+    return 0
+
+
+def cmd_case_suggest(app: App, args: argparse.Namespace) -> int:
+    """citewatch case suggest DOCUMENT [--accept]"""
+    loaded, extraction = parse(app, args.document)
+    suggestions = bold_names(extraction.parts)
+    if not suggestions:
+        say(app.err, f"{args.document}: no names in bold, nothing to propose.")
+        return 0
+    with app.database.session() as session:
+        stored = {c.name.lower() for c in session.scalars(select(Case))}
+        rows: list[dict[str, Any]] = [
+            {
+                "name": s.name,
+                "footnotes": ", ".join(s.footnotes),
+                "stored": s.name.lower() in stored,
+            }
+            for s in suggestions
+        ]
+        if args.accept:
+            summary = add_document(session, loaded, extraction, app.clock())
+            document = session.get(Document, summary.document_id)
+            assert document is not None
+            by_note: dict[str, list[Citation]] = {}
+            for citation in document.citations:
+                by_note.setdefault(citation.footnote or "", []).append(citation)
+            for suggestion in suggestions:
+                case, _ = _ensure_case(session, suggestion.name, app.clock())
+                linked = {c.id for c in case.citations}
+                for note in suggestion.footnotes:
+                    case.citations.extend(c for c in by_note.get(note, []) if c.id not in linked)
+            for row in rows:
+                row["stored"] = True
+    if args.accept and args.format == "table":
+        report_added(app, summary)
+    write_rows(app.out, rows, args.format, SUGGESTION_COLUMNS, title="Cases named in bold")
+    if not args.accept and args.format == "table":
+        say(app.err, "Store them with --accept; then `citewatch case learn NAME` proposes the "
+            "spellings their sources use.")  # fmt: skip
+    return 0
+
+
+def cmd_case_learn(app: App, args: argparse.Namespace) -> int:
+    """citewatch case learn NAME [--accept]"""
+    with app.database.session() as session:
+        case = _find_case(session, args.name)
+        target_ids = list({c.target_id for c in case.citations})
+        if not target_ids:
+            raise CommandError(
+                f"case {case.name!r} is linked to no citations; "
+                "`citewatch case suggest DOCUMENT --accept` links cases to the notes about them"
+            )
+        copies = archived_copies(session, target_ids)
+        texts = _copy_texts(session, [c.snapshot_id for c in copies.values()])
+        terms = CaseTerms(case.id, case.name, case.texts("alias"), case.texts("keyword"))
+        learned = learn_spellings(terms, texts)
+        if args.accept:
+            _add_terms(case, "alias", [spelling.alias for spelling in learned])
+    if not copies:
+        raise CommandError(
+            f"none of the {len(target_ids)} sources of {case.name!r} is archived yet; "
+            "run `citewatch archive` first"
+        )
+    if not learned:
+        say(app.out, f"{case.name}: its {len(texts)} archived sources use no other spelling.")
+        return 0
+    say(app.out, f"{case.name}: spellings in its {len(texts)} archived sources")
+    for spelling in learned:
+        say(app.out, f"  {spelling.alias}  (seen {spelling.seen} times)")
+    if args.accept:
+        say(app.out, "Stored as aliases.")
+    else:
+        say(app.err, "Store them as aliases with --accept.")
+    return 0
+
+
+def cmd_case_match(app: App, args: argparse.Namespace) -> int:
+    """citewatch case match [FILE|-] [--format table|json]"""
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise CommandError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
+    with app.database.session() as session:
+        terms = case_terms(session)
+    if not terms:
+        raise CommandError("no cases to match; add one with `citewatch case add NAME`")
+    watch = app.config.watch
+    matches = CaseMatcher(terms, watch.match_window, watch.fuzzy_min_length).find(text)
+    rows = [match.as_dict() for match in matches]
+    if not rows and args.format == "table":
+        say(app.err, "No case is mentioned.")
+        return 0
+    write_rows(app.out, rows, args.format, MATCH_COLUMNS)
+    return 0
+
+
+def cmd_updates(app: App, args: argparse.Namespace) -> int:
+    """citewatch updates [--case NAME] [--since DATE] [--format table|csv|json]"""
+    with app.database.session() as session:
+        query = select(CaseUpdate).options(selectinload(CaseUpdate.case))
+        if args.case:
+            query = query.where(CaseUpdate.case_id == _find_case(session, args.case).id)
+        if args.since:
+            query = query.where(
+                CaseUpdate.found_at >= datetime.combine(args.since, datetime.min.time(), UTC)
+            )
+        rows = [
+            {
+                "case": u.case.name,
+                "url": u.url,
+                "title": u.title,
+                "published": u.published,
+                "matched": u.matched,
+                "found_at": u.found_at.isoformat(timespec="seconds"),
+                "kind": u.kind,
+                "snapshot": u.snapshot_id,
+            }
+            for u in session.scalars(query.order_by(CaseUpdate.found_at, CaseUpdate.id))
+        ]
+    if not rows and args.format == "table":
+        say(app.err, "No case updates yet.")
+        return 0
+    write_rows(app.out, rows, args.format, UPDATE_COLUMNS, title="Case updates")
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _cases(session: Session) -> list[Case]:
+    return list(
+        session.scalars(
+            select(Case)
+            .options(selectinload(Case.terms), selectinload(Case.citations))
+            .order_by(Case.id)
+        )
+    )
+
+
+def _find_case(session: Session, name: str) -> Case:
+    """A case by id or name (any letter case)."""
+    for case in _cases(session):
+        if (name.isdigit() and case.id == int(name)) or case.name.lower() == name.lower().strip():
+            return case
+    raise CommandError(f"no case named {name!r} (see `citewatch case list`)")
+
+
+def _ensure_case(session: Session, name: str, now: datetime) -> tuple[Case, bool]:
+    for case in _cases(session):
+        if case.name.lower() == name.lower():
+            return case, False
+    case = Case(name=name[:200], created_at=now)
+    session.add(case)
+    session.flush()
+    return case, True
+
+
+def _add_terms(case: Case, kind: str, texts: list[str]) -> None:
+    have = {(t.kind, t.text.lower()) for t in case.terms}
+    for text in texts:
+        clean = " ".join(text.split())[:200]
+        if clean and (kind, clean.lower()) not in have:
+            case.terms.append(CaseTerm(kind=kind, text=clean))
+            have.add((kind, clean.lower()))
+
+
+def _spellings(case: Case) -> str:
+    names = [case.name, *case.texts("alias")]
+    found = [v for name in names for v in variants(name)]
+    return "; ".join(dict.fromkeys([*found, *case.texts("keyword")]))
+
+
+def _case_row(session: Session, case: Case) -> dict[str, Any]:
+    updates = session.scalars(select(CaseUpdate.id).where(CaseUpdate.case_id == case.id)).all()
+    return {
+        "id": case.id,
+        "name": case.name,
+        "aliases": list(case.texts("alias")),
+        "keywords": list(case.texts("keyword")),
+        "spellings": _spellings(case),
+        "citations": len(case.citations),
+        "updates": len(updates),
+    }
+
+
+def _copy_texts(session: Session, snapshot_ids: list[int]) -> list[str]:
+    texts = []
+    for chunk in batches(snapshot_ids):
+        for snapshot in session.scalars(select(Snapshot).where(Snapshot.id.in_(chunk))):
+            if snapshot.text:
+                texts.append(page_text(snapshot.title, snapshot.text))
+    return texts

@@ -1,0 +1,126 @@
+"""Watched sources in the database: adding them, and turning a poll's links into new articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from citations.canonical import TrackingRules, UrlError, canonical_url
+from models import Article, Citation, Snapshot, Source, Target
+from models.base import batches
+from models.targets import ensure_targets, url_hash
+from watch.listings import KINDS, Entry
+
+
+class SourceError(ValueError):
+    """A source the user named cannot be added."""
+
+
+def add_source(
+    session: Session, url: str, kind: str, now: datetime, rules: TrackingRules
+) -> tuple[Source, bool]:
+    """The source for this URL, created if new (True) or reactivated."""
+    if kind not in KINDS:
+        raise SourceError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    try:
+        canonical = canonical_url(url, rules)
+    except UrlError as exc:
+        raise SourceError(f"{url}: {exc}") from None
+    if urlsplit(canonical).scheme not in ("http", "https"):
+        raise SourceError(f"{url}: only http and https sources can be watched")
+    key = url_hash(canonical)
+    source = session.scalar(select(Source).where(Source.url_hash == key))
+    if source is not None:
+        source.active = True
+        source.kind = kind
+        return source, False
+    source = Source(
+        url=canonical,
+        url_hash=key,
+        host=urlsplit(canonical).hostname or "",
+        kind=kind,
+        active=True,
+        added_at=now,
+        failures=0,
+        last_new=0,
+    )
+    session.add(source)
+    session.flush()
+    return source, True
+
+
+def cited_hosts(session: Session) -> list[tuple[str, int]]:
+    """Hosts cited by stored documents that no source watches yet, most cited first."""
+    watched = select(Source.host).where(Source.active.is_(True))
+    rows = session.execute(
+        select(Target.host, func.count(Citation.id))
+        .join(Citation, Citation.target_id == Target.id)
+        .where(Target.host.not_in(watched))
+        .group_by(Target.host)
+        .order_by(func.count(Citation.id).desc(), Target.host)
+    )
+    return [(host, count) for host, count in rows if host]
+
+
+def new_articles(
+    session: Session,
+    source: Source,
+    entries: Sequence[Entry],
+    now: datetime,
+    rules: TrackingRules,
+    limit: int,
+) -> list[Article]:
+    """Articles for the entries never seen before (by canonical URL), at most `limit`, stored."""
+    wanted: dict[str, Entry] = {}
+    for entry in entries:
+        try:
+            canonical = canonical_url(entry.url, rules)
+        except UrlError:
+            continue
+        if urlsplit(canonical).scheme in ("http", "https"):
+            wanted.setdefault(canonical, entry)
+    known = _known_urls(session, list(wanted))
+    fresh = [url for url in wanted if url not in known][:limit]
+    if not fresh:
+        return []
+    targets = ensure_targets(session, fresh, now)
+    articles = [
+        Article(
+            target_id=targets[url].id,
+            source_id=source.id,
+            title=(wanted[url].title or "")[:1000] or None,
+            published=(wanted[url].published or "")[:40] or None,
+            found_at=now,
+        )
+        for url in fresh
+    ]
+    session.add_all(articles)
+    session.flush()
+    return articles
+
+
+def unfetched_articles(session: Session) -> list[Target]:
+    """Targets of articles found but not fetched yet (a crawl stopped before it got to them)."""
+    fetched = select(Snapshot.target_id)
+    return list(
+        session.scalars(
+            select(Target)
+            .join(Article, Article.target_id == Target.id)
+            .where(Target.id.not_in(fetched))
+            .order_by(Article.id)
+        )
+    )
+
+
+def _known_urls(session: Session, urls: list[str]) -> set[str]:
+    """Which of these canonical URLs are already targets (cited, or found before)."""
+    known: set[str] = set()
+    hashes = {url_hash(url): url for url in urls}
+    for chunk in batches(list(hashes)):
+        for key in session.scalars(select(Target.url_hash).where(Target.url_hash.in_(chunk))):
+            known.add(hashes[key])
+    return known
