@@ -8,7 +8,6 @@ already cites). Each page is an update of each case at most once, ever.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,18 +30,9 @@ def page_text(title: str | None, text: str | None) -> str:
     return "\n\n".join(part for part in (title, text) if part)
 
 
-@dataclass(frozen=True)
-class RecordedUpdate:
-    """An update stored by `record_updates`."""
-
-    case: str
-    url: str
-    matched: str
-
-
 def record_updates(
     session: Session, run_id: int, now: datetime, config: WatchConfig
-) -> list[RecordedUpdate]:
+) -> list[CaseUpdate]:
     """Store the case updates found in a run's newly archived pages; safe to run again."""
     terms = case_terms(session)
     if not terms:
@@ -62,7 +52,7 @@ def record_updates(
     target_ids = [s.target_id for s in snapshots]
     articles = _articles(session, target_ids)
     done = _existing(session, target_ids)
-    recorded: list[RecordedUpdate] = []
+    recorded: list[CaseUpdate] = []
     for snapshot in snapshots:
         article = articles.get(snapshot.target_id)
         if article is not None:
@@ -75,22 +65,19 @@ def record_updates(
             if (match.case_id, snapshot.target_id) in done:
                 continue
             done.add((match.case_id, snapshot.target_id))
-            session.add(
-                CaseUpdate(
-                    case_id=match.case_id,
-                    target_id=snapshot.target_id,
-                    snapshot_id=snapshot.id,
-                    kind=kind,
-                    url=snapshot.final_url or snapshot.target.canonical_url,
-                    title=(article.title if article else None) or snapshot.title,
-                    published=(article.published if article else None) or snapshot.published,
-                    matched=match.matched[:500],
-                    found_at=now,
-                )
+            update = CaseUpdate(
+                case_id=match.case_id,
+                target_id=snapshot.target_id,
+                snapshot_id=snapshot.id,
+                kind=kind,
+                url=snapshot.final_url or snapshot.target.canonical_url,
+                title=(article.title if article else None) or snapshot.title,
+                published=(article.published if article else None) or snapshot.published,
+                matched=match.matched[:500],
+                found_at=now,
             )
-            recorded.append(
-                RecordedUpdate(match.case, snapshot.target.canonical_url, match.matched)
-            )
+            session.add(update)
+            recorded.append(update)
     session.flush()
     return recorded
 

@@ -2,23 +2,29 @@
 
 from config.loader import ConfigError, child_environment, from_environment, load_config
 from config.schema import (
+    AlertsConfig,
     CheckConfig,
     Config,
     CrawlConfig,
     DatabaseConfig,
     DocumentsConfig,
+    ScheduleConfig,
+    SmtpConfig,
     UrlsConfig,
     WarcConfig,
     WatchConfig,
 )
 
 __all__ = [
+    "AlertsConfig",
     "CheckConfig",
     "Config",
     "ConfigError",
     "CrawlConfig",
     "DatabaseConfig",
     "DocumentsConfig",
+    "ScheduleConfig",
+    "SmtpConfig",
     "UrlsConfig",
     "WarcConfig",
     "WatchConfig",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from config.cron import cron_trigger
 
 # Query parameters that only track the reader, never select content. A name ending in "*" is a
 # prefix, "name=value" drops the parameter only with that value (ref=embed_post is Facebook's
@@ -193,6 +196,70 @@ class WatchConfig:
                 raise ValueError(f"{name} must be at least 1")
 
 
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The mail server digests go through; no host means messages wait in the outbox."""
+
+    host: str = ""
+    port: int = 0  # 0: 465 with ssl, else 587 with starttls, else 25
+    username: str = ""
+    password: str = ""
+    security: str = "starttls"
+    sender: str = "citewatch@localhost"
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.security not in SMTP_SECURITY:
+            raise ValueError(f"security must be one of {', '.join(SMTP_SECURITY)}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535")
+        if "@" not in self.sender:
+            raise ValueError("sender must be an e-mail address")
+
+    @property
+    def effective_port(self) -> int:
+        if self.port:
+            return self.port
+        return {"ssl": 465, "starttls": 587}.get(self.security, 25)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Who gets the digest."""
+
+    recipients: tuple[str, ...] = ()
+    subject_prefix: str = "[citewatch]"
+
+    def __post_init__(self) -> None:
+        for address in self.recipients:
+            if "@" not in address:
+                raise ValueError(f"recipients: {address!r} is not an e-mail address")
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """When the nightly cycle runs."""
+
+    cron: str = "0 2 * * *"  # minute hour day month day-of-week
+    timezone: str = "Asia/Almaty"
+    misfire_grace_minutes: int = 60  # a run missed (machine asleep) still starts this late
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        try:
+            cron_trigger(self.cron)
+        except ValueError as exc:
+            raise ValueError(f"cron {self.cron!r}: {exc}") from None
+        if self.misfire_grace_minutes < 1:
+            raise ValueError("misfire_grace_minutes must be at least 1")
+
+
 @dataclass(frozen=True)
 class WarcConfig:
     """Where WARC files go and when they rotate."""
@@ -218,6 +285,9 @@ class Config:
     warc: WarcConfig = field(default_factory=WarcConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     @property
     def database_url(self) -> str:
@@ -243,4 +313,7 @@ SECTIONS: dict[str, type] = {
     "warc": WarcConfig,
     "check": CheckConfig,
     "watch": WatchConfig,
+    "smtp": SmtpConfig,
+    "alerts": AlertsConfig,
+    "schedule": ScheduleConfig,
 }

@@ -12,6 +12,7 @@ from scrapy.settings import BaseSettings
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
+from alerts.events import record_case_events, record_link_events
 from cases.updates import record_updates
 from config import from_environment
 from crawler.context import CONFIG_SETTING, CrawlContext
@@ -115,5 +116,5 @@ class CitewatchSpider(scrapy.Spider):
     def judge(self, session: Session, run_id: int) -> None:
         """After a finished run: the links' verdicts and states, then news on the cases."""
         now, config = self.context.clock(), self.context.config
-        evaluate_run(session, run_id, now, config.check)
-        record_updates(session, run_id, now, config.watch)
+        record_link_events(session, evaluate_run(session, run_id, now, config.check), now)
+        record_case_events(session, record_updates(session, run_id, now, config.watch), now)

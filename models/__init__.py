@@ -1,5 +1,6 @@
 """The SQL index: typed SQLAlchemy models and database access, usable from any process."""
 
+from models.alerts import AlertEvent, JobRun, OutboxMessage
 from models.base import Base
 from models.cases import Article, Case, CaseTerm, CaseUpdate, Source
 from models.database import Database, DatabaseError
@@ -7,6 +8,7 @@ from models.document import Citation, Document, Target
 from models.snapshot import CrawlRun, Probe, Snapshot
 
 __all__ = [
+    "AlertEvent",
     "Article",
     "Base",
     "Case",
@@ -17,6 +19,8 @@ __all__ = [
     "Database",
     "DatabaseError",
     "Document",
+    "JobRun",
+    "OutboxMessage",
     "Probe",
     "Snapshot",
     "Source",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
+from alerts.events import record_case_events
 from cases.updates import record_updates
 from citations.canonical import TrackingRules
 from crawler.failures import describe_failure
@@ -144,7 +145,10 @@ class WatchSpider(CitewatchSpider):
 
     def judge(self, session: Session, run_id: int) -> None:
         """Watched articles are news, not cited links: match them to cases, no link verdicts."""
-        record_updates(session, run_id, self.context.clock(), self.context.config.watch)
+        now = self.context.clock()
+        record_case_events(
+            session, record_updates(session, run_id, now, self.context.config.watch), now
+        )
 
 
 def _header(response: Response, name: str) -> str | None:

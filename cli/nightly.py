@@ -1,0 +1,173 @@
+"""Commands of day-to-day operation: nightly, runs, schedule, alerts test/send."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from alerts.digest import Digest, render
+from alerts.mailer import DeliveryError, send
+from cli.app import App
+from cli.errors import CommandError
+from cli.output import FORMATS, Column, say, write_rows
+from config.clock import utc_now
+from models import Database, JobRun
+from nightly.cycle import CycleBusy, run_cycle, send_digest
+from scheduler import build_scheduler, next_run, run_in_foreground
+
+RUN_COLUMNS = (
+    Column("cycle", "#", {"no_wrap": True}),
+    Column("step", "Step", {"no_wrap": True}),
+    Column("started_at", "Started (UTC)", {"no_wrap": True}),
+    Column("status", "Status", {"no_wrap": True}),
+    Column("summary", "What happened", {"overflow": "fold"}),
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's commands to the CLI."""
+    nightly = commands.add_parser(
+        "nightly", help="the nightly cycle: archive, check, watch, send the digest"
+    )
+    nightly.set_defaults(handler=cmd_nightly)
+
+    runs = commands.add_parser("runs", help="past nightly cycles, step by step")
+    runs.add_argument("--limit", type=int, default=10, help="cycles to show (default 10)")
+    runs.add_argument("--format", choices=FORMATS, default="table")
+    runs.set_defaults(handler=cmd_runs)
+
+    schedule = commands.add_parser(
+        "schedule", help="run the nightly cycle on the configured schedule, in the foreground"
+    )
+    schedule.set_defaults(handler=cmd_schedule)
+
+    alerts = commands.add_parser("alerts", help="alert e-mails")
+    sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
+    sub.add_parser("test", help="send a test message to the recipients").set_defaults(
+        handler=cmd_alerts_test
+    )
+    sub.add_parser("send", help="send the digest of unsent events now").set_defaults(
+        handler=cmd_alerts_send
+    )
+
+
+def cmd_nightly(app: App, args: argparse.Namespace) -> int:
+    """citewatch nightly"""
+    app.database  # noqa: B018  (the schema is current before the steps start)
+
+    def report(job: JobRun) -> None:
+        say(app.out, f"{job.step}: {job.status} {_summary(job.counts)}".rstrip())
+        if job.error:
+            say(app.err, f"  {job.step}: {job.error}")
+
+    try:
+        jobs = run_cycle(app.config, app.clock, app.now, on_step=report)
+    except CycleBusy as exc:
+        raise CommandError(str(exc)) from None
+    failed = [job.step for job in jobs if job.status == "failed"]
+    if failed:
+        say(app.err, f"cycle {jobs[0].cycle}: {', '.join(failed)} failed (see `citewatch runs`)")
+        return 1
+    return 0
+
+
+def cmd_runs(app: App, args: argparse.Namespace) -> int:
+    """citewatch runs [--limit N] [--format table|csv|json]"""
+    with app.database.session() as session:
+        cycles = list(
+            session.scalars(
+                select(JobRun.cycle).distinct().order_by(JobRun.cycle.desc()).limit(args.limit)
+            )
+        )
+        jobs = session.scalars(
+            select(JobRun).where(JobRun.cycle.in_(cycles)).order_by(JobRun.cycle, JobRun.id)
+        ).all()
+        rows = [_run_row(job) for job in jobs]
+    if not rows and args.format == "table":
+        say(app.err, "No nightly cycle has run yet: `citewatch nightly` runs one.")
+        return 0
+    write_rows(app.out, rows, args.format, RUN_COLUMNS, title="Nightly cycles")
+    return 0
+
+
+def cmd_schedule(app: App, args: argparse.Namespace) -> int:
+    """citewatch schedule: the scheduler in the foreground, until SIGTERM or Ctrl-C."""
+    app.database  # noqa: B018
+    schedule = app.config.schedule
+
+    def job() -> None:
+        try:
+            jobs = run_cycle(app.config, utc_now)
+        except CycleBusy as exc:
+            say(app.err, f"skipped: {exc}")
+            return
+        statuses = ", ".join(f"{j.step} {j.status}" for j in jobs)
+        say(app.out, f"cycle {jobs[0].cycle} done: {statuses}")
+        _announce_next(app)
+
+    scheduler = build_scheduler(schedule, job)
+    run_in_foreground(
+        scheduler,
+        lambda name: say(app.err, f"{name}: stopping after the running step"),
+        lambda: _announce_next(app),
+    )
+    say(app.err, "scheduler stopped")
+    return 0
+
+
+def _announce_next(app: App) -> None:
+    schedule = app.config.schedule
+    upcoming = next_run(schedule, datetime.now(UTC))
+    say(
+        app.out,
+        f"next nightly cycle: {upcoming:%Y-%m-%d %H:%M %Z} "
+        f"(cron {schedule.cron!r}, {schedule.timezone})",
+    )
+
+
+def cmd_alerts_test(app: App, args: argparse.Namespace) -> int:
+    """citewatch alerts test"""
+    smtp, alerts = app.config.smtp, app.config.alerts
+    if not smtp.host:
+        raise CommandError("no SMTP server configured: set [smtp] host (or CITEWATCH_SMTP_HOST)")
+    if not alerts.recipients:
+        raise CommandError("no recipients configured: set [alerts] recipients")
+    message = render(Digest(), smtp, alerts, app.clock(), test=True)
+    try:
+        send(smtp, message, list(alerts.recipients))
+    except DeliveryError as exc:
+        raise CommandError(str(exc)) from None
+    say(app.out, f"Test message sent to {', '.join(alerts.recipients)} via {smtp.host}.")
+    return 0
+
+
+def cmd_alerts_send(app: App, args: argparse.Namespace) -> int:
+    """citewatch alerts send: the digest step on its own."""
+    database: Database = app.database
+    result = send_digest(database, app.config, app.clock, app.now)
+    say(app.out, f"digest: {result.status} {_summary(result.counts)}".rstrip())
+    if result.error:
+        say(app.err, f"  {result.error}")
+    return 1 if result.status == "failed" else 0
+
+
+def _summary(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counts.items())
+
+
+def _run_row(job: JobRun) -> dict[str, Any]:
+    seconds = (job.finished_at - job.started_at).total_seconds() if job.finished_at else None
+    return {
+        "cycle": job.cycle,
+        "step": job.step,
+        "started_at": job.started_at.strftime("%Y-%m-%d %H:%M"),
+        "finished_at": job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
+        "seconds": round(seconds, 1) if seconds is not None else None,
+        "status": job.status,
+        "counts": job.counts,
+        "summary": "; ".join(p for p in (_summary(job.counts), job.error or "") if p),
+        "error": job.error,
+    }

@@ -1,0 +1,64 @@
+"""The nightly cycle's job runs, the alert ledger, and the outbox of digest messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.cases import CaseUpdate
+from models.document import Target
+
+
+class JobRun(Base):
+    """One step of one nightly cycle: when it ran, what it did, how it ended."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle: Mapped[int] = mapped_column(index=True)  # the nightly cycle's number
+    step: Mapped[str] = mapped_column(String(20))  # archive, check, watch, digest
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # running, ok, failed, skipped
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A digest e-mail, kept as an .eml file until the mail server has accepted it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    subject: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[str] = mapped_column(Text)  # comma-separated
+    file: Mapped[str] = mapped_column(String(100))  # in <home>/outbox, named from the id
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertEvent(Base):
+    """Something worth telling: written when detected, mailed once by the digest."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # case_update, link_dead, link_drifted, ...
+    detected_at: Mapped[datetime]
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+    case_update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_updates.id", ondelete="CASCADE")
+    )
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    since: Mapped[datetime | None]  # when the link entered its state
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    sent_at: Mapped[datetime | None]
+
+    target: Mapped[Target | None] = relationship()
+    case_update: Mapped[CaseUpdate | None] = relationship()

@@ -1,0 +1,172 @@
+"""The nightly cycle: archive new citations, re-check due links, watch sources, send the digest.
+
+Each crawl step runs in a process of its own (crawler.launch); every step's start, end, counts
+and error go into the job-runs table, and a failed step does not stop the steps after it. One
+cycle runs at a time per data directory (a lock file); a crawl cut short resumes next time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from alerts.digest import compose, render, unqueued_events
+from alerts.mailer import deliver, queue
+from config import Config, child_environment
+from crawler.launch import Event, run_crawl
+from models import CrawlRun, Database, JobRun, Snapshot, Source
+
+STEPS = ("archive", "check", "watch", "digest")
+Clock = Callable[[], datetime]
+
+
+class CycleBusy(Exception):
+    """Another nightly cycle holds this data directory."""
+
+
+@dataclass
+class StepResult:
+    status: str  # ok, failed, skipped, deferred
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@contextmanager
+def cycle_lock(config: Config) -> Iterator[None]:
+    """Hold the data directory's nightly lock, or raise CycleBusy."""
+    config.home.mkdir(parents=True, exist_ok=True)
+    with (config.home / "nightly.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CycleBusy(
+                f"another nightly cycle is running on {config.home}; try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_cycle(
+    config: Config,
+    clock: Clock,
+    now: str | None = None,
+    on_step: Callable[[JobRun], None] | None = None,
+) -> list[JobRun]:
+    """Run every step once, in order; the job-run rows of this cycle."""
+    with cycle_lock(config):
+        database = Database(config.database_url)
+        try:
+            database.ensure_schema()
+            with database.session() as session:
+                cycle = (session.scalar(select(func.max(JobRun.cycle))) or 0) + 1
+            jobs = []
+            for step in STEPS:
+                jobs.append(_run_step(database, config, clock, now, cycle, step))
+                if on_step is not None:
+                    on_step(jobs[-1])
+            return jobs
+        finally:
+            database.dispose()
+
+
+def _run_step(
+    database: Database, config: Config, clock: Clock, now: str | None, cycle: int, step: str
+) -> JobRun:
+    with database.session() as session:
+        job = JobRun(cycle=cycle, step=step, started_at=clock(), status="running", counts={})
+        session.add(job)
+    try:
+        result = STEP_FUNCTIONS[step](database, config, clock, now)
+    except KeyboardInterrupt:
+        result = StepResult("failed", error="interrupted")
+        _finish(database, job, result, clock())
+        raise
+    except Exception as exc:  # a failed step must not stop the cycle
+        result = StepResult("failed", error=f"{type(exc).__name__}: {exc}")
+    return _finish(database, job, result, clock())
+
+
+def _finish(database: Database, job: JobRun, result: StepResult, at: datetime) -> JobRun:
+    with database.session() as session:
+        row = session.get(JobRun, job.id)
+        assert row is not None
+        row.finished_at, row.status = at, result.status
+        row.counts, row.error = result.counts, result.error
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+def _crawl(spider: str) -> Callable[[Database, Config, Clock, str | None], StepResult]:
+    def step(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+        if spider == "watch":
+            with database.session() as session:
+                if not session.scalar(select(func.count(Source.id)).where(Source.active.is_(True))):
+                    return StepResult("skipped", error="no sources watched")
+        seen: dict[str, Any] = {"run": None}
+
+        def on_event(event: Event) -> None:
+            if event.get("event") == "planned":
+                seen["run"] = event["run"]
+
+        result = run_crawl(spider, {}, child_environment(config), on_event, now=now)
+        counts = _run_counts(database, seen["run"])
+        if result.code != 0:
+            return StepResult(
+                "failed", counts, f"crawl stopped (exit code {result.code}); it resumes next time"
+            )
+        return StepResult("ok", counts)
+
+    return step
+
+
+def _run_counts(database: Database, run_id: int | None) -> dict[str, Any]:
+    if run_id is None:
+        return {}
+    with database.session() as session:
+        run = session.get(CrawlRun, run_id)
+        fetched = session.scalar(
+            select(func.count(Snapshot.id)).where(Snapshot.crawl_run_id == run_id)
+        )
+        archived = session.scalar(
+            select(func.count(Snapshot.id)).where(
+                Snapshot.crawl_run_id == run_id, Snapshot.status >= 200, Snapshot.status < 400
+            )
+        )
+        counts: dict[str, Any] = {"run": run_id, "fetched": fetched or 0, "answered": archived or 0}
+        if run is not None and run.degraded:
+            counts["degraded"] = True  # a network outage: no failure counted, no link alert
+        return counts
+
+
+def send_digest(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    """Put the unsent events into one message in the outbox, then deliver the outbox."""
+    with database.session() as session:
+        events = unqueued_events(session)
+        if events:
+            digest = compose(session, events)
+            message = render(digest, config.smtp, config.alerts, clock())
+            queue(session, config, message, digest.event_ids, clock())
+    delivery = deliver(database, config, clock())
+    counts = {"events": len(events), "sent": delivery.sent, "pending": delivery.pending}
+    if delivery.error is None:
+        return StepResult("ok", counts)
+    # No server configured is a choice (read the outbox); a server that refuses is a failure.
+    status = "deferred" if not config.smtp.host or not config.alerts.recipients else "failed"
+    return StepResult(status, counts, f"{delivery.error}; {delivery.pending} kept in the outbox")
+
+
+STEP_FUNCTIONS: dict[str, Callable[[Database, Config, Clock, str | None], StepResult]] = {
+    "archive": _crawl("archive"),
+    "check": _crawl("check"),
+    "watch": _crawl("watch"),
+    "digest": send_digest,
+}
