@@ -19,7 +19,7 @@ from citations.ingest import add_document
 from cli.app import App
 from cli.documents import parse, report_added
 from cli.errors import CommandError
-from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
+from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
 from models import Case, CaseTerm, CaseUpdate, Citation, Document, Snapshot
 from models.base import batches
 from models.crawls import archived_copies
@@ -111,11 +111,15 @@ def cmd_case_list(app: App, args: argparse.Namespace) -> int:
     """citewatch case list [--format table|csv|json]"""
     with app.database.session() as session:
         rows = [_case_row(session, case) for case in _cases(session)]
-    if not rows and args.format == "table":
-        say(app.err, "No cases yet. Add one with `citewatch case add NAME`, or propose them with "
-            "`citewatch case suggest DOCUMENT`.")  # fmt: skip
-        return 0
-    write_rows(app.out, rows, args.format, CASE_COLUMNS)
+    list_rows(
+        app.out,
+        app.err,
+        rows,
+        args.format,
+        CASE_COLUMNS,
+        "No cases yet. Add one with `citewatch case add NAME`, or propose them with "
+        "`citewatch case suggest DOCUMENT`.",
+    )
     return 0
 
 
@@ -209,10 +213,7 @@ def cmd_case_match(app: App, args: argparse.Namespace) -> int:
     watch = app.config.watch
     matches = CaseMatcher(terms, watch.match_window, watch.fuzzy_min_length).find(text)
     rows = [match.as_dict() for match in matches]
-    if not rows and args.format == "table":
-        say(app.err, "No case is mentioned.")
-        return 0
-    write_rows(app.out, rows, args.format, MATCH_COLUMNS)
+    list_rows(app.out, app.err, rows, args.format, MATCH_COLUMNS, "No case is mentioned.")
     return 0
 
 
@@ -239,10 +240,15 @@ def cmd_updates(app: App, args: argparse.Namespace) -> int:
             }
             for u in session.scalars(query.order_by(CaseUpdate.found_at, CaseUpdate.id))
         ]
-    if not rows and args.format == "table":
-        say(app.err, "No case updates yet.")
-        return 0
-    write_rows(app.out, rows, args.format, UPDATE_COLUMNS, title="Case updates")
+    list_rows(
+        app.out,
+        app.err,
+        rows,
+        args.format,
+        UPDATE_COLUMNS,
+        "No case updates yet.",
+        title="Case updates",
+    )
     return 0
 
 

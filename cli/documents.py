@@ -16,7 +16,7 @@ from cli.app import App
 from cli.crawls import crawl_with_progress, report_run
 from cli.errors import CommandError
 from cli.health import REPORT_FORMATS, check_links, write_report
-from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
+from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
 from models import Citation, Document
 
 CITATION_COLUMNS = (
@@ -129,10 +129,14 @@ def cmd_documents(app: App, args: argparse.Namespace) -> int:
             }
             for d in session.scalars(select(Document).order_by(Document.id))
         ]
-    if not rows and args.format == "table":
-        say(app.err, "No documents stored yet. Add one with `citewatch add FILE`.")
-        return 0
-    write_rows(app.out, rows, args.format, DOCUMENT_COLUMNS)
+    list_rows(
+        app.out,
+        app.err,
+        rows,
+        args.format,
+        DOCUMENT_COLUMNS,
+        "No documents stored yet. Add one with `citewatch add FILE`.",
+    )
     return 0
 
 

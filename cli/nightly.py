@@ -12,7 +12,7 @@ from alerts.digest import Digest, render
 from alerts.mailer import DeliveryError, send
 from cli.app import App
 from cli.errors import CommandError
-from cli.output import FORMATS, Column, say, write_rows
+from cli.output import FORMATS, Column, list_rows, say
 from config.clock import utc_now
 from models import Database, JobRun
 from nightly.cycle import CycleBusy, run_cycle, send_digest
@@ -86,10 +86,15 @@ def cmd_runs(app: App, args: argparse.Namespace) -> int:
             select(JobRun).where(JobRun.cycle.in_(cycles)).order_by(JobRun.cycle, JobRun.id)
         ).all()
         rows = [_run_row(job) for job in jobs]
-    if not rows and args.format == "table":
-        say(app.err, "No nightly cycle has run yet: `citewatch nightly` runs one.")
-        return 0
-    write_rows(app.out, rows, args.format, RUN_COLUMNS, title="Nightly cycles")
+    list_rows(
+        app.out,
+        app.err,
+        rows,
+        args.format,
+        RUN_COLUMNS,
+        "No nightly cycle has run yet: `citewatch nightly` runs one.",
+        title="Nightly cycles",
+    )
     return 0
 
 

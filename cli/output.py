@@ -58,3 +58,20 @@ def write_rows(
         # Text(), not str: a URL such as ?mark[]=x must not be read as console markup.
         table.add_row(*(Text("" if row.get(c.key) is None else str(row[c.key])) for c in columns))
     console.print(table)
+
+
+def list_rows(
+    out: Console,
+    err: Console,
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[Column],
+    empty: str,
+    title: str | None = None,
+) -> None:
+    """A listing command's output: the rows, or for an empty table a hint on standard error
+    (CSV and JSON stay machine-readable: a header, or [])."""
+    if not rows and fmt == "table":
+        say(err, empty)
+        return
+    write_rows(out, rows, fmt, columns, title=title)

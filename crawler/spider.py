@@ -25,6 +25,14 @@ from models import Target
 from models.crawls import ArchivedCopy, finish_run
 
 
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match and If-Modified-Since from the validators of the last answer."""
+    headers = {"If-None-Match": etag} if etag else {}
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 class CitewatchSpider(scrapy.Spider):
     """A spider whose every target request ends in exactly one FetchResult."""
 
@@ -76,13 +84,10 @@ class CitewatchSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """A request for one target; conditional (If-None-Match, If-Modified-Since) when asked
         and we hold validators of its last copy, which then travels along for a revisit."""
-        headers: dict[str, str] = {}
         meta: dict[str, Any] = {TARGET: target_id, PREVIOUS: previous}
+        headers = {}
         if previous is not None and conditional:
-            if previous.etag:
-                headers["If-None-Match"] = previous.etag
-            if previous.last_modified:
-                headers["If-Modified-Since"] = previous.last_modified
+            headers = conditional_headers(previous.etag, previous.last_modified)
         return scrapy.Request(
             url,
             callback=self.fetched,

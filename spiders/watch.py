@@ -16,7 +16,7 @@ from cases.updates import record_updates
 from citations.canonical import TrackingRules
 from crawler.failures import describe_failure
 from crawler.progress import planned
-from crawler.spider import CitewatchSpider
+from crawler.spider import CitewatchSpider, conditional_headers
 from models import Source
 from models.crawls import start_or_resume_run
 from watch.listings import ListingError, read_listing
@@ -57,10 +57,7 @@ class WatchSpider(CitewatchSpider):
         for target_id, url in pending:
             yield self.target_request(target_id, url)
         for source_id, url, etag, last_modified in sources:
-            headers = {"If-None-Match": etag} if etag else {}
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            yield self._poll(source_id, url, headers, depth=0)
+            yield self._poll(source_id, url, conditional_headers(etag, last_modified), depth=0)
 
     def _poll(
         self, source_id: int, url: str, headers: dict[str, str], depth: int
