@@ -134,7 +134,7 @@ def make_word(rng: random.Random) -> str:
 
 def make_articles(count: int, names: list[tuple[str, str]], seed: int = 7) -> list[str]:
     rng = random.Random(seed)
-    vocabulary = list({make_word(rng) for _ in range(VOCABULARY)})
+    vocabulary = list(dict.fromkeys(make_word(rng) for _ in range(VOCABULARY)))
     weights = list(itertools.accumulate(1 / rank for rank in range(1, len(vocabulary) + 1)))
     articles = []
     for _ in range(count):
