@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from itertools import groupby
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -14,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from config import AlertsConfig, SmtpConfig
-from models import AlertEvent, CaseUpdate, Citation, Snapshot, Target
+from models import AlertEvent, CaseUpdate, Citation, Snapshot
+from models.base import batches
 from models.crawls import ArchivedCopy, archived_copies
 
 KIND_LABELS = {
@@ -65,7 +67,7 @@ class Digest:
     """What one message says, and the events it carries."""
 
     cases: dict[str, list[NewsItem]] = field(default_factory=dict)
-    documents: dict[str, list[LinkNotice]] = field(default_factory=dict)
+    documents: list[tuple[str, list[LinkNotice]]] = field(default_factory=list)  # title, alerts
     event_ids: list[int] = field(default_factory=list)
 
     @property
@@ -75,7 +77,7 @@ class Digest:
     @property
     def summary(self) -> str:
         news = sum(len(items) for items in self.cases.values())
-        links = sum(len(notices) for notices in self.documents.values())
+        links = sum(len(notices) for _, notices in self.documents)
         parts = []
         if news:
             parts.append(f"{news} case update{'s' * (news != 1)}")
@@ -131,46 +133,44 @@ def compose(session: Session, events: list[AlertEvent]) -> Digest:
                 )
             )
     link_events = [e for e in events if e.kind in KIND_LABELS and e.target_id]
-    for (title, _), notices in _per_document(session, link_events, copies, snapshots).items():
-        digest.documents[title] = notices
+    digest.documents = _link_notices(session, link_events, copies, snapshots)
     return digest
 
 
-def _per_document(
+def _link_notices(
     session: Session,
     events: list[AlertEvent],
     copies: dict[int, ArchivedCopy],
     snapshots: dict[int, Snapshot],
-) -> dict[tuple[str, int], list[LinkNotice]]:
-    grouped: dict[tuple[str, int], list[LinkNotice]] = defaultdict(list)
-    for event in events:
-        target = session.get(Target, event.target_id)
-        if target is None:
-            continue
-        citations = session.scalars(
+) -> list[tuple[str, list[LinkNotice]]]:
+    """Link alerts grouped per citing document (in document order), with the document's notes."""
+    citations: dict[int, list[Citation]] = defaultdict(list)
+    target_ids = sorted({e.target_id for e in events if e.target_id})
+    for chunk in batches(target_ids):
+        for citation in session.scalars(
             select(Citation)
-            .where(Citation.target_id == target.id)
-            .options(selectinload(Citation.document))
+            .where(Citation.target_id.in_(chunk))
+            .options(selectinload(Citation.document), selectinload(Citation.target))
             .order_by(Citation.document_id, Citation.position)
-        ).all()
-        copy = copies.get(target.id)
+        ):
+            citations[citation.target_id].append(citation)
+    grouped: dict[int, tuple[str, list[LinkNotice]]] = {}
+    for event in events:
+        copy = copies.get(event.target_id or 0)
         snapshot = snapshots.get(copy.snapshot_id) if copy is not None else None
-        by_document: dict[tuple[str, int], list[Citation]] = defaultdict(list)
-        for citation in citations:
-            by_document[(citation.document.title, citation.document_id)].append(citation)
-        for key, cited in by_document.items():
+        for document_id, group in groupby(citations[event.target_id or 0], lambda c: c.document_id):
+            cited = list(group)
             notes = ", ".join(dict.fromkeys(c.footnote for c in cited if c.footnote)) or "(body)"
-            grouped[key].append(
-                LinkNotice(
-                    KIND_LABELS[event.kind],
-                    notes,
-                    cited[0].url,
-                    event.since,
-                    Copy.of(snapshot) if snapshot else None,
-                    target.memento_url,
-                )
+            notice = LinkNotice(
+                KIND_LABELS[event.kind],
+                notes,
+                cited[0].url,
+                event.since,
+                Copy.of(snapshot) if snapshot else None,
+                cited[0].target.memento_url,
             )
-    return dict(sorted(grouped.items(), key=lambda item: item[0][1]))
+            grouped.setdefault(document_id, (cited[0].document.title, []))[1].append(notice)
+    return [grouped[document_id] for document_id in sorted(grouped)]
 
 
 _templates = Environment(

@@ -116,10 +116,6 @@ class CaseMatcher:
                         self._prefixes.add((key[:i] + key[i + 1 :])[:2])
                     self._fuzzy[key].add(key)
 
-    def known(self, word: str) -> bool:
-        """Whether a word is one of the compiled spellings (inflected or not), not a near miss."""
-        return any(stem in self._index for stem in _stems(skeleton(word)))
-
     def _lookup(self, word: str) -> tuple[tuple[int, int], ...]:
         found = self._cache.get(word)
         if found is not None:
@@ -192,13 +188,13 @@ class CaseMatcher:
                     for i in positions.get(position, [])
                     if i != anchor and abs(i - anchor) <= (self.window if name.person else 1)
                 ]
-                initial = self._initial(anchor, name, initials) if position == 0 else None
                 if near:
                     used.append(min(near, key=lambda i: abs(i - anchor)))
-                elif initial is not None and name.person:
-                    used.append(initial)
-                else:
+                    continue
+                initial = self._initial(anchor, name, initials) if position == 0 else None
+                if initial is None or not name.person:
                     break
+                used.append(initial)
             else:
                 yield min(used), max(used), anchor
 

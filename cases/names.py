@@ -18,8 +18,12 @@ import iuliia
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
-# Kazakh letters and ё/й folded to their Russian neighbours (lowercase input).
-KAZAKH_FOLD = str.maketrans("әөүұқғңіһёй", "аоуукгнихеи")
+# Kazakh letters and their Russian neighbours, which Russian-language texts write instead.
+KAZAKH, RUSSIAN = "әөүұқғңіһ", "аоуукгних"
+TO_RUSSIAN_LETTERS = str.maketrans(KAZAKH + KAZAKH.upper(), RUSSIAN + RUSSIAN.upper())
+KAZAKH_FOLD = str.maketrans(KAZAKH + "ёй", RUSSIAN + "еи")  # for skeletons (lowercase input)
+# The romanisation schemes of the Latin spellings shown: passports (ICAO) and the press.
+LATIN_SCHEMES = (iuliia.ICAO_DOC_9303, iuliia.WIKIPEDIA)
 CYRILLIC_TO_LATIN = str.maketrans(
     {
         "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
@@ -137,7 +141,7 @@ def to_russian(word: str, alternative: bool = False) -> str:
                     continue  # Zhumaniyazov → Жуманиязов: i, then ya
                 after_vowel = i > 0 and lower[i - 1] in _VOWELS
                 before_vowel = lower[i + 1 : i + 2] in _VOWELS and i + 1 < len(lower)
-                if latin == "ya" and not after_consonant(lower, i):
+                if latin == "ya" and (i == 0 or after_vowel):
                     spelled = "я"
                 elif latin == "ye" and (i == 0 or after_vowel):
                     spelled = "е"  # Yerlan → Ерлан, Makhanbayev → Маханбаев
@@ -154,11 +158,6 @@ def to_russian(word: str, alternative: bool = False) -> str:
     return _capitalise("".join(out), word)
 
 
-def after_consonant(word: str, i: int) -> bool:
-    """Whether the letter at `i` follows a consonant."""
-    return i > 0 and word[i - 1] not in _VOWELS
-
-
 def to_kazakh(russian: str) -> str:
     """A Russian Cyrillic name as Kazakh Cyrillic would write it (`Енсебек` → `Еңсебек`)."""
     lower = russian.lower()
@@ -169,11 +168,11 @@ def to_kazakh(russian: str) -> str:
     return _capitalise(lower, russian)
 
 
-def to_latin(cyrillic: str) -> set[str]:
-    """A Cyrillic word in the Latin spellings of the common romanisation schemes."""
-    folded = cyrillic.translate(str.maketrans("ӘӨҮҰҚҒҢІҺәөүұқғңіһ", "АОУУКГНИХаоуукгних"))
-    schemes = (iuliia.WIKIPEDIA, iuliia.ICAO_DOC_9303, iuliia.BGN_PCGN, iuliia.MOSMETRO)
-    return {scheme.translate(folded) for scheme in schemes}
+def to_latin(cyrillic: list[str]) -> list[str]:
+    """Cyrillic words in Latin, one spelling per romanisation scheme (Kazakh letters read as
+    their Russian neighbours, which the schemes know)."""
+    folded = " ".join(cyrillic).translate(TO_RUSSIAN_LETTERS)
+    return [scheme.translate(folded) for scheme in LATIN_SCHEMES]
 
 
 def _capitalise(text: str, like: str) -> str:
@@ -188,9 +187,7 @@ def variants(name: str) -> list[str]:
         return []
     found: list[str] = [" ".join(parts)]
     if is_cyrillic(name):
-        latin = [sorted(to_latin(part)) for part in parts]
-        for scheme in range(max(len(options) for options in latin)):
-            found.append(" ".join(options[min(scheme, len(options) - 1)] for options in latin))
+        found += to_latin(parts)
         found.append(" ".join(to_kazakh(part) for part in parts))
     else:
         for alternative in (False, True):
@@ -198,6 +195,5 @@ def variants(name: str) -> list[str]:
             found.append(" ".join(russian))
             found.append(" ".join(to_kazakh(part) for part in russian))
             if not alternative:
-                for scheme in (iuliia.ICAO_DOC_9303, iuliia.WIKIPEDIA):
-                    found.append(" ".join(scheme.translate(part) for part in russian))
+                found += to_latin(russian)
     return list(dict.fromkeys(found))

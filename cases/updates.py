@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cases.matching import CaseMatcher, CaseTerms, Match
@@ -46,12 +46,15 @@ def record_updates(
                 Snapshot.revisit_of_id.is_(None),
                 Snapshot.text.is_not(None),
             )
+            .options(selectinload(Snapshot.target))
             .order_by(Snapshot.id)
         )
     )
     target_ids = [s.target_id for s in snapshots]
     articles = _articles(session, target_ids)
     done = _existing(session, target_ids)
+    cited = [i for i in target_ids if i not in articles]
+    previous = _previous_copies(session, run_id, cited)
     recorded: list[CaseUpdate] = []
     for snapshot in snapshots:
         article = articles.get(snapshot.target_id)
@@ -59,7 +62,7 @@ def record_updates(
             matches = matcher.find(page_text(article.title or snapshot.title, snapshot.text))
             kind = "new"
         else:
-            matches = _newly_mentioned(session, matcher, snapshot)
+            matches = _newly_mentioned(matcher, snapshot, previous.get(snapshot.target_id))
             kind = "changed"
         for match in _first_per_case(matches):
             if (match.case_id, snapshot.target_id) in done:
@@ -82,20 +85,30 @@ def record_updates(
     return recorded
 
 
-def _newly_mentioned(session: Session, matcher: CaseMatcher, snapshot: Snapshot) -> list[Match]:
-    """Cases a cited page's changed copy mentions and its previous copy did not."""
-    previous = session.scalar(
-        select(Snapshot)
-        .where(
-            Snapshot.target_id == snapshot.target_id,
-            Snapshot.id != snapshot.id,
-            Snapshot.fetched_at <= snapshot.fetched_at,
-            Snapshot.revisit_of_id.is_(None),
-            Snapshot.text.is_not(None),
+def _previous_copies(session: Session, run_id: int, target_ids: list[int]) -> dict[int, Snapshot]:
+    """Each target's latest copy with text from an earlier run: what its new copy replaces."""
+    found: dict[int, Snapshot] = {}
+    for chunk in batches(target_ids):
+        latest = (
+            select(func.max(Snapshot.id))
+            .where(
+                Snapshot.target_id.in_(chunk),
+                Snapshot.crawl_run_id != run_id,
+                Snapshot.revisit_of_id.is_(None),
+                Snapshot.text.is_not(None),
+            )
+            .group_by(Snapshot.target_id)
         )
-        .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
-        .limit(1)
-    )
+        for snapshot in session.scalars(select(Snapshot).where(Snapshot.id.in_(latest))):
+            found[snapshot.target_id] = snapshot
+    return found
+
+
+def _newly_mentioned(
+    matcher: CaseMatcher, snapshot: Snapshot, previous: Snapshot | None
+) -> list[Match]:
+    """Cases a cited page's changed copy mentions and its previous copy did not (its first copy
+    is the baseline: no news)."""
     if previous is None or previous.payload_sha256 == snapshot.payload_sha256:
         return []
     before = {m.case_id for m in matcher.find(page_text(previous.title, previous.text))}

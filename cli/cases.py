@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cases.learn import bold_names, learn_spellings
@@ -110,7 +110,12 @@ def cmd_case_add(app: App, args: argparse.Namespace) -> int:
 def cmd_case_list(app: App, args: argparse.Namespace) -> int:
     """citewatch case list [--format table|csv|json]"""
     with app.database.session() as session:
-        rows = [_case_row(session, case) for case in _cases(session)]
+        updates = dict(
+            session.execute(
+                select(CaseUpdate.case_id, func.count()).group_by(CaseUpdate.case_id)
+            ).all()
+        )
+        rows = [_case_row(case, updates.get(case.id, 0)) for case in _cases(session)]
     list_rows(
         app.out,
         app.err,
@@ -302,8 +307,7 @@ def _spellings(case: Case) -> str:
     return "; ".join(dict.fromkeys([*found, *case.texts("keyword")]))
 
 
-def _case_row(session: Session, case: Case) -> dict[str, Any]:
-    updates = session.scalars(select(CaseUpdate.id).where(CaseUpdate.case_id == case.id)).all()
+def _case_row(case: Case, updates: int) -> dict[str, Any]:
     return {
         "id": case.id,
         "name": case.name,
@@ -311,7 +315,7 @@ def _case_row(session: Session, case: Case) -> dict[str, Any]:
         "keywords": list(case.texts("keyword")),
         "spellings": _spellings(case),
         "citations": len(case.citations),
-        "updates": len(updates),
+        "updates": updates,
     }
 
 

@@ -15,7 +15,7 @@ from config import child_environment
 from crawler.launch import Event, run_crawl
 from models import Article, CaseUpdate, Snapshot, Source
 from watch.listings import KINDS
-from watch.sources import SourceError, add_source, cited_hosts
+from watch.sources import SourceError, active_sources, add_source, cited_hosts
 
 MAX_OFFERED_SHOWN = 15
 SOURCE_COLUMNS = (
@@ -138,12 +138,9 @@ def cmd_source_discover(app: App, args: argparse.Namespace) -> int:
 def cmd_watch(app: App, args: argparse.Namespace) -> int:
     """citewatch watch [--source ID]"""
     with app.database.session() as session:
-        query = select(Source.id).where(Source.active.is_(True))
-        if args.source is not None:
-            if session.get(Source, args.source) is None:
-                raise CommandError(f"no source with id {args.source} (see `citewatch source list`)")
-            query = query.where(Source.id == args.source)
-        if not session.scalars(query).first():
+        if args.source is not None and session.get(Source, args.source) is None:
+            raise CommandError(f"no source with id {args.source} (see `citewatch source list`)")
+        if session.scalars(active_sources(args.source)).first() is None:
             raise CommandError(
                 "no sources to watch; add one with `citewatch source add URL` or find a cited "
                 "site's feeds with `citewatch source discover HOST --add`"
@@ -158,11 +155,9 @@ def cmd_watch(app: App, args: argparse.Namespace) -> int:
 def report_watch(app: App, run_id: int, source_id: int | None) -> None:
     """What each source gave and the case news found in this run."""
     with app.database.session() as session:
-        query = select(Source).where(Source.active.is_(True)).order_by(Source.id)
-        if source_id is not None:
-            query = query.where(Source.id == source_id)
         polls = [
-            {"url": s.url, "new": s.last_new, "state": _state(s)} for s in session.scalars(query)
+            {"url": s.url, "new": s.last_new, "state": _state(s)}
+            for s in session.scalars(active_sources(source_id))
         ]
         news = [
             {"case": u.case.name, "matched": u.matched, "url": u.url}

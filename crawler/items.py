@@ -22,6 +22,12 @@ PROBE = "citewatch_probe"  # the host a probe request speaks for
 PREVIOUS = "citewatch_previous"  # the target's latest full copy, if we know it
 
 
+def header_text(response: Response, name: str, limit: int = 300) -> str | None:
+    """A response header as text (headers are bytes, Latin-1 by the HTTP standard), capped."""
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:limit] if value else None
+
+
 @dataclass
 class FetchResult:
     """A fetch attempt's outcome and evidence; the pipelines add WARC, text and snapshot id."""
@@ -59,7 +65,6 @@ class FetchResult:
         """A response arrived (any status): it is archived."""
         request = response.request
         assert request is not None
-        content_type = response.headers.get("Content-Type")
         return cls(
             target_id=request.meta[TARGET],
             url=request.meta.get("redirect_urls", [request.url])[0],
@@ -69,7 +74,7 @@ class FetchResult:
             status=response.status,
             final_url=response.url,
             redirect_chain=_chain(request, response.url, response.status),
-            content_type=content_type.decode("latin-1") if content_type else None,
+            content_type=header_text(response, "Content-Type"),
             body=response.body,
             previous=request.meta.get(PREVIOUS),
         )
@@ -129,7 +134,6 @@ class ProbeResult:
     def from_response(cls, response: Response, fetched_at: datetime) -> ProbeResult:
         request = response.request
         assert request is not None
-        content_type = response.headers.get("Content-Type")
         return cls(
             request.meta[PROBE],
             request.meta.get("redirect_urls", [request.url])[0],
@@ -137,7 +141,7 @@ class ProbeResult:
             Outcome.FETCHED,
             response.status,
             response.url,
-            content_type.decode("latin-1") if content_type else None,
+            header_text(response, "Content-Type"),
             response.body,
         )
 

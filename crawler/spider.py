@@ -36,6 +36,8 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 class CitewatchSpider(scrapy.Spider):
     """A spider whose every target request ends in exactly one FetchResult."""
 
+    judges_links = True  # its fetches are checks of cited links: verdicts and states follow
+
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
@@ -121,5 +123,6 @@ class CitewatchSpider(scrapy.Spider):
     def judge(self, session: Session, run_id: int) -> None:
         """After a finished run: the links' verdicts and states, then news on the cases."""
         now, config = self.context.clock(), self.context.config
-        record_link_events(session, evaluate_run(session, run_id, now, config.check), now)
+        if self.judges_links:
+            record_link_events(session, evaluate_run(session, run_id, now, config.check), now)
         record_case_events(session, record_updates(session, run_id, now, config.watch), now)

@@ -20,7 +20,8 @@ from alerts.digest import compose, render, unqueued_events
 from alerts.mailer import deliver, queue
 from config import Config, child_environment
 from crawler.launch import Event, run_crawl
-from models import CrawlRun, Database, JobRun, Snapshot, Source
+from models import CrawlRun, Database, JobRun, Snapshot
+from watch.sources import active_sources
 
 STEPS = ("archive", "check", "watch", "digest")
 Clock = Callable[[], datetime]
@@ -105,27 +106,36 @@ def _finish(database: Database, job: JobRun, result: StepResult, at: datetime) -
     return row
 
 
-def _crawl(spider: str) -> Callable[[Database, Config, Clock, str | None], StepResult]:
-    def step(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
-        if spider == "watch":
-            with database.session() as session:
-                if not session.scalar(select(func.count(Source.id)).where(Source.active.is_(True))):
-                    return StepResult("skipped", error="no sources watched")
-        seen: dict[str, Any] = {"run": None}
+def crawl(database: Database, config: Config, now: str | None, spider: str) -> StepResult:
+    """One crawl in its own process, and what its run fetched."""
+    seen: dict[str, Any] = {"run": None}
 
-        def on_event(event: Event) -> None:
-            if event.get("event") == "planned":
-                seen["run"] = event["run"]
+    def on_event(event: Event) -> None:
+        if event.get("event") == "planned":
+            seen["run"] = event["run"]
 
-        result = run_crawl(spider, {}, child_environment(config), on_event, now=now)
-        counts = _run_counts(database, seen["run"])
-        if result.code != 0:
-            return StepResult(
-                "failed", counts, f"crawl stopped (exit code {result.code}); it resumes next time"
-            )
-        return StepResult("ok", counts)
+    result = run_crawl(spider, {}, child_environment(config), on_event, now=now)
+    counts = _run_counts(database, seen["run"])
+    if result.code != 0:
+        return StepResult(
+            "failed", counts, f"crawl stopped (exit code {result.code}); it resumes next time"
+        )
+    return StepResult("ok", counts)
 
-    return step
+
+def archive(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    return crawl(database, config, now, "archive")
+
+
+def check(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    return crawl(database, config, now, "check")
+
+
+def watch(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    with database.session() as session:
+        if session.scalars(active_sources()).first() is None:
+            return StepResult("skipped", error="no sources watched")
+    return crawl(database, config, now, "watch")
 
 
 def _run_counts(database: Database, run_id: int | None) -> dict[str, Any]:
@@ -165,8 +175,8 @@ def send_digest(database: Database, config: Config, clock: Clock, now: str | Non
 
 
 STEP_FUNCTIONS: dict[str, Callable[[Database, Config, Clock, str | None], StepResult]] = {
-    "archive": _crawl("archive"),
-    "check": _crawl("check"),
-    "watch": _crawl("watch"),
+    "archive": archive,
+    "check": check,
+    "watch": watch,
     "digest": send_digest,
 }

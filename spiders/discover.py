@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
+from crawler.items import header_text
 from crawler.progress import emit
 from crawler.spider import CitewatchSpider
 from watch.listings import COMMON_FEEDS, feeds_in_page, guess_kind, sitemaps_in_robots
@@ -50,8 +51,7 @@ class DiscoverSpider(CitewatchSpider):
 
     def usual_place(self, response: Response) -> None:
         if response.status == 200:
-            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-            kind = guess_kind(response.body, content_type)
+            kind = guess_kind(response.body, header_text(response, "Content-Type"))
             if kind != "page":
                 self._report(response.url, kind, "found at")
 

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
-from alerts.events import record_case_events
-from cases.updates import record_updates
 from citations.canonical import TrackingRules
 from crawler.failures import describe_failure
+from crawler.items import header_text
 from crawler.progress import planned
 from crawler.spider import CitewatchSpider, conditional_headers
 from models import Source
 from models.crawls import start_or_resume_run
 from watch.listings import ListingError, read_listing
-from watch.sources import new_articles, unfetched_articles
+from watch.sources import active_sources, new_articles, unfetched_articles
 
 SOURCE = "citewatch_source"
 SITEMAP_DEPTH = "citewatch_sitemap_depth"
@@ -31,6 +29,7 @@ class WatchSpider(CitewatchSpider):
     request per new article, archived like any target."""
 
     name = "watch"
+    judges_links = False  # watched articles are news, not cited links
 
     def __init__(self, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -38,7 +37,7 @@ class WatchSpider(CitewatchSpider):
         self.total = 0
         self.resumed = False
 
-    @property
+    @cached_property
     def rules(self) -> TrackingRules:
         return TrackingRules.from_patterns(self.context.config.urls.tracking_params)
 
@@ -47,10 +46,10 @@ class WatchSpider(CitewatchSpider):
         scope = f"source:{self.source_id}" if self.source_id is not None else "all"
         with context.database.session() as session:
             run, self.resumed = start_or_resume_run(session, "watch", scope, False, context.clock())
-            query = select(Source).where(Source.active.is_(True)).order_by(Source.id)
-            if self.source_id is not None:
-                query = query.where(Source.id == self.source_id)
-            sources = [(s.id, s.url, s.etag, s.last_modified) for s in session.scalars(query)]
+            sources = [
+                (s.id, s.url, s.etag, s.last_modified)
+                for s in session.scalars(active_sources(self.source_id))
+            ]
             pending = [(t.id, t.canonical_url) for t in unfetched_articles(session)]
         context.run_id = run.id
         self._announce(len(pending))
@@ -95,22 +94,22 @@ class WatchSpider(CitewatchSpider):
                 source.failures, source.last_error, source.last_new = 0, None, 0
                 return
             if response.status >= 400:
-                self._failed(session, source, f"HTTP {response.status}")
+                self._failed(source, f"HTTP {response.status}")
                 return
             try:
                 kind = source.kind if depth == 0 else "sitemap"
-                content_type = _header(response, "Content-Type")
+                content_type = header_text(response, "Content-Type")
                 listing = read_listing(kind, response.body, response.url, content_type)
             except ListingError as exc:
-                self._failed(session, source, str(exc))
+                self._failed(source, str(exc))
                 return
             watch = context.config.watch
             articles = new_articles(
                 session, source, listing.entries, now, self.rules, watch.max_new_per_source
             )
             if depth == 0:
-                source.etag = _header(response, "ETag")
-                source.last_modified = _header(response, "Last-Modified")
+                source.etag = header_text(response, "ETag")
+                source.last_modified = header_text(response, "Last-Modified")
                 source.last_new = 0
             source.failures, source.last_error = 0, None
             source.last_new += len(articles)
@@ -132,22 +131,10 @@ class WatchSpider(CitewatchSpider):
             if source is not None:
                 source.last_polled_at = self.context.clock()
                 source.last_status = None
-                self._failed(session, source, describe_failure(error))
+                self._failed(source, describe_failure(error))
 
     @staticmethod
-    def _failed(session: Session, source: Source, error: str) -> None:
+    def _failed(source: Source, error: str) -> None:
         source.failures += 1
         source.last_error = error[:1000]
         source.last_new = 0
-
-    def judge(self, session: Session, run_id: int) -> None:
-        """Watched articles are news, not cited links: match them to cases, no link verdicts."""
-        now = self.context.clock()
-        record_case_events(
-            session, record_updates(session, run_id, now, self.context.config.watch), now
-        )
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1")[:300] if value else None

@@ -22,6 +22,8 @@ from lxml import etree
 from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.sitemaps import extract_robots_sitemaps
 
+from archive.charset import UndecodableError, charset_from_content_type, decode_text
+
 KINDS = ("feed", "sitemap", "page")
 MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemap protocol's own limit, also for .xml.gz
 FEED_TYPE_RE = re.compile(r"(rss|atom|rdf)\+xml|application/xml|text/xml", re.IGNORECASE)
@@ -58,7 +60,11 @@ def read_listing(kind: str, body: bytes, url: str, content_type: str | None = No
     if kind == "sitemap":
         return sitemap_listing(body, url)
     if kind == "page":
-        return Listing(page_entries(body.decode("utf-8", "replace"), url), [])
+        try:
+            html = decode_text(body, charset_from_content_type(content_type), html=True)
+        except UndecodableError as exc:
+            raise ListingError(f"undecodable listing page: {exc}") from None
+        return Listing(page_entries(html, url), [])
     raise ListingError(f"unknown source kind {kind!r}; use one of {', '.join(KINDS)}")
 
 

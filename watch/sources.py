@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from citations.canonical import TrackingRules, UrlError, canonical_url
@@ -51,6 +51,12 @@ def add_source(
     session.add(source)
     session.flush()
     return source, True
+
+
+def active_sources(source_id: int | None = None) -> Select[Source]:
+    """The sources being watched (or the one with this id, if it is), in order."""
+    query = select(Source).where(Source.active.is_(True)).order_by(Source.id)
+    return query if source_id is None else query.where(Source.id == source_id)
 
 
 def cited_hosts(session: Session) -> list[tuple[str, int]]:

@@ -231,6 +231,19 @@ def test_no_smtp_server_keeps_messages_in_the_outbox(tmp_path: Path) -> None:
         assert "digest: deferred" in run.out and "no SMTP server configured" in run.err
         [eml] = (workspace.home / "outbox").glob("*.eml")
         assert "Temirlan Yensebek" in eml.read_text(encoding="utf-8")
+    mail = MailServer()
+    mail.start()
+    try:  # once a server is configured, the outbox goes out, once
+        configured = Workspace(tmp_path, workspace.database_url, config(mail))
+        sent = configured.cli("alerts", "send")
+        assert sent.code == 0, sent.err
+        assert "digest: ok" in sent.out and "sent 1" in sent.out
+        again = configured.cli("alerts", "send")
+        assert again.code == 0 and "sent 0" in again.out
+        [message] = mail.take()
+        assert "News on Temirlan Yensebek" in text_of(message)
+    finally:
+        mail.stop()
 
 
 def test_one_cycle_at_a_time(tmp_path: Path) -> None:

@@ -162,7 +162,10 @@ def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watched]:
         )
         flaky.route("/feed.xml", flaky_feed)
 
-        for name in ("Temirlan Yensebek", "Aidos Sadykov", "Marat Zhylyanbaev"):
+        added = workspace.cli("case", "add", "Temirlan Yensebek")
+        assert added.code == 0
+        assert "Темирлан Енсебек" in added.out and "Темірлан Еңсебек" in added.out
+        for name in ("Aidos Sadykov", "Marat Zhylyanbaev"):
             assert workspace.cli("case", "add", name).code == 0
         for url, kind in (
             (f"{n}/rss.xml", "feed"),
@@ -267,6 +270,8 @@ def test_watch_again_finds_nothing_new_and_reports_so(watched: Watched) -> None:
     assert run.code == 0, run.err
     after = json.loads(watched.workspace.cli("updates", "--format", "json").out)
     assert len(after) == before
+    assert "unchanged (304)" in run.out  # the Atom feed's ETag still holds
+    assert "News on the cases" not in run.out
 
 
 def test_case_match_reports_cases_and_spans(watched: Watched, tmp_path: Path) -> None:

@@ -62,9 +62,12 @@ def test_the_digest_is_text_and_html_with_everything_escaped() -> None:
                 )
             ]
         },
-        documents={
-            "Briefing": [LinkNotice("dead (confirmed)", "12", "https://orda.kz/b", NOW, copy, None)]
-        },
+        documents=[
+            (
+                "Briefing",
+                [LinkNotice("dead (confirmed)", "12", "https://orda.kz/b", NOW, copy, None)],
+            )
+        ],
         event_ids=[1, 2],
     )
     message = render(
