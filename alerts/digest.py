@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 from config import AlertsConfig, SmtpConfig
 from models import AlertEvent, CaseUpdate, Citation, Snapshot
 from models.base import batches
-from models.crawls import ArchivedCopy, archived_copies
+from models.copies import Copies, our_copies
+from models.kinds import EventKind
 
 KIND_LABELS = {
-    "link_dead": "dead (confirmed)",
-    "link_drifted": "drifted: the text no longer says what was cited",
-    "link_recovered": "recovered",
+    EventKind.LINK_DEAD: "dead (confirmed)",
+    EventKind.LINK_DRIFTED: "drifted: the text no longer says what was cited",
+    EventKind.LINK_RECOVERED: "recovered",
 }
 
 
@@ -58,8 +59,9 @@ class LinkNotice:
     footnotes: str
     url: str
     since: datetime | None
-    copy: Copy | None
+    copy: Copy | None  # our copy: the source as cited
     memento_url: str | None
+    current: Copy | None = None  # for a drifted link: the page as it is now
 
 
 @dataclass
@@ -92,7 +94,10 @@ def unqueued_events(session: Session) -> list[AlertEvent]:
         session.scalars(
             select(AlertEvent)
             .where(AlertEvent.outbox_id.is_(None))
-            .options(selectinload(AlertEvent.case_update).selectinload(CaseUpdate.case))
+            .options(
+                selectinload(AlertEvent.case_update).selectinload(CaseUpdate.case),
+                selectinload(AlertEvent.target),
+            )
             .order_by(AlertEvent.id)
         )
     )
@@ -101,15 +106,14 @@ def unqueued_events(session: Session) -> list[AlertEvent]:
 def compose(session: Session, events: list[AlertEvent]) -> Digest:
     """Group events: case news per case, link alerts per citing document."""
     digest = Digest(event_ids=[e.id for e in events])
-    target_ids = [e.target_id for e in events if e.target_id and e.kind != "case_update"]
-    copies = archived_copies(session, target_ids)
+    targets = {e.target.id: e.target for e in events if e.target and e.kind in KIND_LABELS}
+    copies = our_copies(session, list(targets.values()))
     snapshots = {
         s.id: s
         for s in session.scalars(
             select(Snapshot).where(
                 Snapshot.id.in_(
-                    [c.snapshot_id for c in copies.values()]
-                    + [
+                    [
                         e.case_update.snapshot_id
                         for e in events
                         if e.case_update and e.case_update.snapshot_id
@@ -120,7 +124,7 @@ def compose(session: Session, events: list[AlertEvent]) -> Digest:
     }
     for event in events:
         update = event.case_update
-        if event.kind == "case_update" and update is not None:
+        if event.kind == EventKind.CASE_UPDATE and update is not None:
             snapshot = snapshots.get(update.snapshot_id or 0)
             digest.cases.setdefault(update.case.name, []).append(
                 NewsItem(
@@ -133,15 +137,14 @@ def compose(session: Session, events: list[AlertEvent]) -> Digest:
                 )
             )
     link_events = [e for e in events if e.kind in KIND_LABELS and e.target_id]
-    digest.documents = _link_notices(session, link_events, copies, snapshots)
+    digest.documents = _link_notices(session, link_events, copies)
     return digest
 
 
 def _link_notices(
     session: Session,
     events: list[AlertEvent],
-    copies: dict[int, ArchivedCopy],
-    snapshots: dict[int, Snapshot],
+    copies: dict[int, Copies],
 ) -> list[tuple[str, list[LinkNotice]]]:
     """Link alerts grouped per citing document (in document order), with the document's notes."""
     citations: dict[int, list[Citation]] = defaultdict(list)
@@ -156,8 +159,8 @@ def _link_notices(
             citations[citation.target_id].append(citation)
     grouped: dict[int, tuple[str, list[LinkNotice]]] = {}
     for event in events:
-        copy = copies.get(event.target_id or 0)
-        snapshot = snapshots.get(copy.snapshot_id) if copy is not None else None
+        found = copies.get(event.target_id or 0)
+        snapshot = found.cited if found is not None else None
         for document_id, group in groupby(citations[event.target_id or 0], lambda c: c.document_id):
             cited = list(group)
             notes = ", ".join(dict.fromkeys(c.footnote for c in cited if c.footnote)) or "(body)"
@@ -168,6 +171,7 @@ def _link_notices(
                 event.since,
                 Copy.of(snapshot) if snapshot else None,
                 cited[0].target.memento_url,
+                Copy.of(found.current) if found is not None and found.current else None,
             )
             grouped.setdefault(document_id, (cited[0].document.title, []))[1].append(notice)
     return [grouped[document_id] for document_id in sorted(grouped)]

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from health.evaluate import RunHealth
-from health.states import LinkState
 from models import AlertEvent, CaseUpdate
+from models.kinds import EventKind, LinkState
 
 # Link state changes worth a message: confirmed death, drift, and coming back from either.
-LINK_EVENTS = {LinkState.DEAD: "link_dead", LinkState.DRIFTED: "link_drifted"}
+LINK_EVENTS = {LinkState.DEAD: EventKind.LINK_DEAD, LinkState.DRIFTED: EventKind.LINK_DRIFTED}
 RECOVERED_FROM = {LinkState.DEAD, LinkState.DRIFTED}
 
 
@@ -24,7 +24,7 @@ def record_link_events(session: Session, health: RunHealth, now: datetime) -> in
     for change in health.transitions:
         kind = LINK_EVENTS.get(change.after)
         if kind is None and change.after == LinkState.ALIVE and change.before in RECOVERED_FROM:
-            kind = "link_recovered"
+            kind = EventKind.LINK_RECOVERED
         if kind is None:
             continue
         session.add(
@@ -40,14 +40,15 @@ def record_link_events(session: Session, health: RunHealth, now: datetime) -> in
     return count
 
 
-def record_case_events(session: Session, updates: list[CaseUpdate], now: datetime) -> None:
-    """One event per new case update."""
+def record_case_events(session: Session, updates: list[CaseUpdate], now: datetime) -> int:
+    """One event per new case update; how many."""
     for update in updates:
         session.add(
             AlertEvent(
-                kind="case_update",
+                kind=EventKind.CASE_UPDATE,
                 detected_at=now,
                 target_id=update.target_id,
                 case_update_id=update.id,
             )
         )
+    return len(updates)

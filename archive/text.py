@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 import py3langid
@@ -16,7 +16,7 @@ import trafilatura
 from lxml import html as lxml_html
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
-from archive.outcomes import Extraction
+from models.kinds import Extraction
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 PDF_TYPES = ("application/pdf", "application/x-pdf")
 MAX_PDF_PAGES = 500  # enough for any report; bounds the work a hostile PDF can cause
 LANG_ATTRIBUTE_RE = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+PASSWORD_FIELD = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
 MIN_LANGUAGE_SAMPLE = 40  # characters; shorter texts give no reliable guess
 
 
@@ -38,6 +39,7 @@ class ExtractedText:
     published: str | None = None
     language: str | None = None
     error: str | None = None
+    login_form: bool = False  # the page asks for a password
 
 
 def extract_text(body: bytes, content_type: str | None, url: str) -> ExtractedText:
@@ -67,21 +69,23 @@ def _from_html(body: bytes, content_type: str | None, url: str) -> ExtractedText
     tree = lxml_html.document_fromstring(page) if page.strip() else None
     if tree is None:
         return ExtractedText(Extraction.EMPTY)
+    login_form = bool(tree.xpath(PASSWORD_FIELD))  # before trafilatura prunes the tree
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
     if document is None:
-        return ExtractedText(Extraction.EMPTY, title=_page_title(tree))
+        return ExtractedText(Extraction.EMPTY, title=_page_title(tree), login_form=login_form)
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     declared = LANG_ATTRIBUTE_RE.search(body[:4096])
     language = declared.group(1).decode("ascii").lower() if declared else None
-    return _result(
+    extracted = _result(
         (data.get("text") or "").strip(),
         data.get("title") or _page_title(tree),
         data.get("author"),
         data.get("date"),
         language,
     )
+    return replace(extracted, login_form=login_form)
 
 
 def _from_pdf(body: bytes) -> ExtractedText:

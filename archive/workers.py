@@ -13,8 +13,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
-from archive.outcomes import Extraction
 from archive.text import ExtractedText, extract_text
+from models.kinds import Extraction
 
 Extractor = Callable[[bytes, str | None, str], ExtractedText]
 

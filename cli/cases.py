@@ -20,9 +20,8 @@ from cli.app import App
 from cli.documents import parse, report_added
 from cli.errors import CommandError
 from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
-from models import Case, CaseTerm, CaseUpdate, Citation, Document, Snapshot
-from models.base import batches
-from models.crawls import archived_copies
+from models import Case, CaseTerm, CaseUpdate, Citation, Document
+from models.copies import our_copies
 
 CASE_COLUMNS = (
     Column("id", "ID"),
@@ -172,21 +171,25 @@ def cmd_case_learn(app: App, args: argparse.Namespace) -> int:
     """citewatch case learn NAME [--accept]"""
     with app.database.session() as session:
         case = _find_case(session, args.name)
-        target_ids = list({c.target_id for c in case.citations})
-        if not target_ids:
+        targets = list({c.target_id: c.target for c in case.citations}.values())
+        if not targets:
             raise CommandError(
                 f"case {case.name!r} is linked to no citations; "
                 "`citewatch case suggest DOCUMENT --accept` links cases to the notes about them"
             )
-        copies = archived_copies(session, target_ids)
-        texts = _copy_texts(session, [c.snapshot_id for c in copies.values()])
+        copies = our_copies(session, targets)
+        texts = [
+            page_text(c.cited.title, c.cited.text)
+            for c in copies.values()
+            if c.cited is not None and c.cited.text
+        ]
         terms = CaseTerms(case.id, case.name, case.texts("alias"), case.texts("keyword"))
         learned = learn_spellings(terms, texts)
         if args.accept:
             _add_terms(case, "alias", [spelling.alias for spelling in learned])
     if not copies:
         raise CommandError(
-            f"none of the {len(target_ids)} sources of {case.name!r} is archived yet; "
+            f"none of the {len(targets)} sources of {case.name!r} is archived yet; "
             "run `citewatch archive` first"
         )
     if not learned:
@@ -317,12 +320,3 @@ def _case_row(case: Case, updates: int) -> dict[str, Any]:
         "citations": len(case.citations),
         "updates": updates,
     }
-
-
-def _copy_texts(session: Session, snapshot_ids: list[int]) -> list[str]:
-    texts = []
-    for chunk in batches(snapshot_ids):
-        for snapshot in session.scalars(select(Snapshot).where(Snapshot.id.in_(chunk))):
-            if snapshot.text:
-                texts.append(page_text(snapshot.title, snapshot.text))
-    return texts

@@ -5,26 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
 from config import child_environment
 from crawler.launch import Event, run_crawl
-from models import CrawlRun, Snapshot, Target
+from models import CrawlRun, Snapshot
+from models.crawls import run_snapshots
+from nightly.after_run import after_run
 
 MAX_FAILURES_SHOWN = 15  # the report lists them all
 SUMMARY_COLUMNS = (Column("result", "Result"), Column("count", "Targets"))
 FAILURE_COLUMNS = (
     Column("result", "Result", {"no_wrap": True}),
+    Column("verdict", "Verdict", {"no_wrap": True}),
     Column("url", "URL", {"min_width": 30}),
     Column("error", "Error", {**ONE_LINE, "max_width": 30}),
 )
 
 
 def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int | None:
-    """Run a crawl child process with a progress bar; the crawl run id, None if nothing to do."""
+    """Run a crawl child process with a progress bar, then the after-run step (verdicts, states,
+    case news, events, public copies); the crawl run id, None if nothing to do."""
     state: dict[str, Any] = {"run": None, "failed": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -58,27 +61,38 @@ def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int
         raise CommandError(
             f"the {spider} crawl did not report a plan; see {app.config.home / 'logs'}"
         )
+    done = after_run(app.database, app.config, app.clock())
+    fallbacks = done.fallbacks
+    if fallbacks.looked_up or fallbacks.saved:
+        say(
+            app.err,
+            f"Public archives: {fallbacks.found} of {fallbacks.looked_up} dead or drifted links "
+            f"have a copy; {fallbacks.saved} live pages sent to Save Page Now"
+            + (f"; {fallbacks.errors} lookups failed" if fallbacks.errors else ""),
+        )
     return int(state["run"])
 
 
 def report_run(app: App, run_id: int, nothing: str) -> None:
-    """A summary table of a run's snapshots, and the failures."""
+    """A summary table of a run's snapshots, and the fetches that gave no good copy."""
     with app.database.session() as session:
-        rows = session.execute(
-            select(Snapshot, Target.canonical_url)
-            .join(Target)
-            .where(Snapshot.crawl_run_id == run_id)
-        ).all()
         run = session.get(CrawlRun, run_id)
         degraded = bool(run and run.degraded)
         counts: dict[str, int] = {}
         failures = []
-        for snapshot, url in rows:
+        for snapshot, url in run_snapshots(session, run_id):
             result = describe(snapshot)
             counts[result] = counts.get(result, 0) + 1
-            if not (snapshot.archived or snapshot.status == 304):
-                failures.append({"url": url, "result": result, "error": snapshot.error or ""})
-    if not rows:
+            if not snapshot.good:
+                failures.append(
+                    {
+                        "url": url,
+                        "result": result,
+                        "verdict": snapshot.verdict or "",
+                        "error": snapshot.error or "",
+                    }
+                )
+    if not counts:
         say(app.out, nothing)
         return
     summary = [{"result": result, "count": count} for result, count in sorted(counts.items())]
@@ -86,7 +100,9 @@ def report_run(app: App, run_id: int, nothing: str) -> None:
     if failures:
         shown = failures[:MAX_FAILURES_SHOWN]
         more = len(failures) - len(shown)
-        title = "Not archived" + (f" (first {len(shown)} of {len(failures)})" if more else "")
+        title = "Not archived as cited" + (
+            f" (first {len(shown)} of {len(failures)})" if more else ""
+        )
         write_rows(app.out, shown, "table", FAILURE_COLUMNS, title=title)
     if degraded:
         say(
@@ -100,6 +116,6 @@ def describe(snapshot: Snapshot) -> str:
     """A short label for a snapshot's result: 'archived 200', 'HTTP 404', 'dns_failure', ..."""
     if snapshot.outcome != "fetched":
         return snapshot.outcome
-    prefix = "archived" if snapshot.archived else "HTTP"
+    prefix = "archived" if snapshot.preserved else "HTTP"
     revisit = " (unchanged)" if snapshot.revisit_of_id else ""
     return f"{prefix} {snapshot.status}{revisit}"

@@ -20,10 +20,9 @@ from cli.crawls import crawl_with_progress, report_run
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
 from health.evaluate import refresh_target
-from health.fallbacks import client_for, refresh_fallbacks
 from health.report import ReportRow, current_documents, render_html, report_rows
-from health.states import LinkState
 from models import Document, Snapshot
+from models.kinds import LinkState
 
 REPORT_FORMATS = ("table", "csv", "json", "html")
 REPORT_COLUMNS = (
@@ -82,17 +81,8 @@ def cmd_check(app: App, args: argparse.Namespace) -> int:
 
 
 def check_links(app: App, arguments: dict[str, str]) -> int | None:
-    """Run the check crawl, then look up public copies of dead and drifted links."""
-    run_id = crawl_with_progress(app, "check", arguments)
-    fallbacks = refresh_fallbacks(app.database, app.config, client_for(app.config), app.clock())
-    if fallbacks.looked_up or fallbacks.saved:
-        say(
-            app.err,
-            f"Public archives: {fallbacks.found} of {fallbacks.looked_up} dead or drifted links "
-            f"have a copy; {fallbacks.saved} live pages sent to Save Page Now"
-            + (f"; {fallbacks.errors} lookups failed" if fallbacks.errors else ""),
-        )
-    return run_id
+    """Run the check crawl (and the after-run step); the run id."""
+    return crawl_with_progress(app, "check", arguments)
 
 
 def report_health(app: App, run_id: int) -> None:
@@ -125,8 +115,8 @@ def cmd_mark(app: App, args: argparse.Namespace) -> int:
                 f"{target.canonical_url}: override cleared; state from the checks: {target.state}"
             )
         else:
-            target.override = str(args.state)
-            target.state, target.state_since = str(args.state), now
+            state = LinkState(args.state)
+            target.override, target.state, target.state_since = state, state, now
             message = (
                 f"{target.canonical_url}: marked {args.state} "
                 "(checks go on; the mark stays until --clear)"

@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 
 from archive.warc import WarcWriter, recover
 from archive.workers import ExtractionPool
-from config import Config, from_environment
+from config import Config
 from config.clock import clock_from
 from models import Database
 
@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 CONFIG_SETTING = "CITEWATCH_CONFIG_OBJECT"
 NOW_SETTING = "CITEWATCH_NOW"
 ATTRIBUTE = "_citewatch_context"
+
+
+class CrawlSetupError(Exception):
+    """A crawl started without the citewatch configuration."""
 
 
 class CrawlContext:
@@ -38,7 +42,12 @@ class CrawlContext:
         """The crawl's context, created from the crawler's settings on first use."""
         context = getattr(crawler, ATTRIBUTE, None)
         if context is None:
-            config = crawler.settings.get(CONFIG_SETTING) or from_environment()
+            config = crawler.settings.get(CONFIG_SETTING)
+            if not isinstance(config, Config):
+                raise CrawlSetupError(
+                    "no citewatch configuration in the crawl settings: start crawls with "
+                    "`python -m crawler SPIDER` or the citewatch command"
+                )
             context = cls(config, clock_from(crawler.settings.get(NOW_SETTING)))
             setattr(crawler, ATTRIBUTE, context)
             crawler.signals.connect(context.close, signal=signals.engine_stopped)

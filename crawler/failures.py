@@ -31,8 +31,8 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from archive.outcomes import Outcome
 from crawler.policy import BlockedAddressError, BlockedByPolicyError
+from models.kinds import Outcome
 
 
 @dataclass(frozen=True)

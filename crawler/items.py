@@ -10,12 +10,13 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive.outcomes import Outcome
 from archive.text import ExtractedText
 from archive.warc import HttpExchange, RecordLocation
 from crawler.capture import EXCHANGES
 from crawler.failures import classify_failure, describe_failure
 from models.crawls import ArchivedCopy
+from models.kinds import Outcome
+from models.snapshot import is_preserved
 
 TARGET = "citewatch_target"
 PROBE = "citewatch_probe"  # the host a probe request speaks for
@@ -51,9 +52,8 @@ class FetchResult:
 
     @property
     def preserved(self) -> bool:
-        """Whether the page itself was archived: a 2xx response."""
-        status = self.status or 0
-        return self.outcome == Outcome.FETCHED and 200 <= status < 300
+        """Whether the page itself was archived (models.snapshot.is_preserved)."""
+        return is_preserved(self.outcome, self.status)
 
     @property
     def payload(self) -> bytes | None:

@@ -21,8 +21,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 
-from archive.outcomes import Outcome
 from crawler.failures import classify_failure
+from models.kinds import Outcome
 
 RETRY_AFTER_STATUSES = (429, 503)
 # Failures worth another try: the same request may well succeed a moment later.

@@ -1,5 +1,8 @@
-"""The base of citewatch's spiders: configuration applied at crawl start, outcomes as items,
-a run recorded in the database and judged when it ends."""
+"""The base of citewatch's spiders: outcomes as items, a run recorded in the database.
+
+A crawl only fetches and records. Judging the fetches, moving link states, matching cases and
+writing events happen after it, in the parent process (nightly.after_run).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,12 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
-from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
-from alerts.events import record_case_events, record_link_events
-from cases.updates import record_updates
-from config import from_environment
-from crawler.context import CONFIG_SETTING, CrawlContext
+from crawler.context import CrawlContext
 from crawler.items import PREVIOUS, PROBE, TARGET, FetchResult, ProbeResult
+from crawler.probes import one_per_host, sibling_url
 from crawler.progress import planned
-from crawler.settings import apply_config
-from health.evaluate import evaluate_run
-from health.probes import one_per_host, sibling_url
 from models import Target
 from models.crawls import ArchivedCopy, finish_run
 
@@ -35,15 +31,6 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 
 class CitewatchSpider(scrapy.Spider):
     """A spider whose every target request ends in exactly one FetchResult."""
-
-    judges_links = True  # its fetches are checks of cited links: verdicts and states follow
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        config = settings.get(CONFIG_SETTING) or from_environment()
-        settings.set(CONFIG_SETTING, config, priority="spider")
-        apply_config(settings, config)
 
     @property
     def context(self) -> CrawlContext:
@@ -112,17 +99,9 @@ class CitewatchSpider(scrapy.Spider):
         yield ProbeResult.from_failure(failure, self.context.clock())
 
     def closed(self, reason: str) -> None:
-        """A run that got through its plan is finished and judged; an interrupted one resumes."""
+        """A run that got through its plan is finished; an interrupted one resumes next time."""
         context = self.context
         if reason != "finished" or context.run_id is None:
             return
         with context.database.session() as session:
             finish_run(session, context.run_id, context.clock())
-            self.judge(session, context.run_id)
-
-    def judge(self, session: Session, run_id: int) -> None:
-        """After a finished run: the links' verdicts and states, then news on the cases."""
-        now, config = self.context.clock(), self.context.config
-        if self.judges_links:
-            record_link_events(session, evaluate_run(session, run_id, now, config.check), now)
-        record_case_events(session, record_updates(session, run_id, now, config.watch), now)

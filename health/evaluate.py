@@ -9,25 +9,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive.outcomes import Outcome
 from config import CheckConfig
 from health.hints import typo_hint
 from health.states import (
     Check,
     Intervals,
-    LinkState,
     Thresholds,
     derive_state,
     is_degraded,
     next_check,
     ok_streak,
 )
-from health.verdicts import GOOD, Evidence, Observation, Verdict, classify, is_permanent
+from health.verdicts import GOOD, Evidence, Observation, classify, is_permanent
 from models import Citation, CrawlRun, Probe, Snapshot, Target
 from models.base import batches
+from models.kinds import LinkState, Outcome, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class RunHealth:
 
     run_id: int
     degraded: bool
-    verdicts: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[Verdict, int] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
 
 
@@ -86,18 +85,20 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
     targets = _by_id(session, {s.target_id for s in snapshots})
     by_host: dict[str, list[Outcome]] = defaultdict(list)
     for snapshot in snapshots:
-        by_host[targets[snapshot.target_id].host].append(Outcome(snapshot.outcome))
+        by_host[targets[snapshot.target_id].host].append(snapshot.outcome)
     run.degraded = is_degraded(by_host, config.outage_share, config.outage_min_hosts)
     health = RunHealth(run_id, run.degraded)
     probes = _probe_texts(session, run_id)
-    baselines = _baselines(session, list(targets))
+    baselines = _baselines(session, list(targets), run_id)
     originals = _texts(
         session, {s.revisit_of_id for s in snapshots if s.revisit_of_id and s.text is None}
     )
     for snapshot in snapshots:
         target = targets[snapshot.target_id]
+        # A revisit (a 304, or a 200 with a payload we hold) shows its original's page; the
+        # snapshot pipeline copied the original's title and login form, the text is looked up.
         observation = Observation(
-            Outcome(snapshot.outcome),
+            snapshot.outcome,
             snapshot.status,
             target.canonical_url,
             snapshot.final_url,
@@ -105,6 +106,8 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
             snapshot.text
             if snapshot.text is not None
             else originals.get(snapshot.revisit_of_id or 0),
+            login_form=snapshot.login_form,
+            repeats_copy=snapshot.revisit_of_id is not None,
         )
         evidence = Evidence(
             baseline_text=baselines.get(target.id),
@@ -113,7 +116,7 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
             soft_404_threshold=config.soft_404_threshold,
         )
         verdict, score = classify(observation, evidence)
-        snapshot.verdict, snapshot.similarity = str(verdict), score
+        snapshot.verdict, snapshot.similarity = verdict, score
         # Rate limiting is no failure; in a degraded run no failure is the link's fault.
         snapshot.counted = verdict != Verdict.RATE_LIMITED and not (
             run.degraded and verdict not in GOOD
@@ -134,7 +137,6 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         [targets[i] for i in unresolved],
         [t for t in targets.values() if t.id not in unresolved],
     )
-    run.evaluated_at = now
     log.info("run %s: %s%s", run_id, health.verdicts, " (degraded)" if run.degraded else "")
     return health
 
@@ -150,10 +152,10 @@ def _update_target(
     target: Target, history: list[Check], now: datetime, config: CheckConfig
 ) -> Transition | None:
     """Set a target's state, last verdict and next check from its history."""
-    before = LinkState(target.state)
+    before = target.state
     state, since = derive_state(history, thresholds(config))
     if target.override:
-        state, since = LinkState(target.override), target.state_since
+        state, since = target.override, target.state_since
     good = [c.at for c in history if c.verdict in GOOD]
     target.last_ok_at = good[-1] if good else target.last_ok_at
     checked = target.last_checked_at or now
@@ -163,7 +165,7 @@ def _update_target(
     )
     if state == before and target.state_since is not None:
         return None
-    target.state, target.state_since = str(state), since
+    target.state, target.state_since = state, since
     if state == before:
         return None
     return Transition(target.id, target.canonical_url, before, state, since)
@@ -201,8 +203,10 @@ def _probe_texts(session: Session, run_id: int) -> dict[str, str]:
     return {urlsplit(f"//{host}").hostname or host: text for host, text in rows if text}
 
 
-def _baselines(session: Session, target_ids: list[int]) -> dict[int, str]:
-    """The text archived when each link was first archived: what it said when it was cited."""
+def _baselines(session: Session, target_ids: list[int], run_id: int) -> dict[int, str]:
+    """What each link said when it was cited: the text of its first good copy from an earlier
+    run (a link archived when it was already a not-found page has no baseline until it
+    comes back)."""
     found: dict[int, str] = {}
     for chunk in batches(target_ids):
         rows = session.execute(
@@ -210,6 +214,8 @@ def _baselines(session: Session, target_ids: list[int]) -> dict[int, str]:
             .where(
                 Snapshot.target_id.in_(chunk),
                 Snapshot.text.is_not(None),
+                Snapshot.good,
+                or_(Snapshot.crawl_run_id.is_(None), Snapshot.crawl_run_id != run_id),
             )
             .order_by(Snapshot.target_id, Snapshot.fetched_at.desc())
         )
@@ -233,10 +239,8 @@ def _histories(session: Session, target_ids: list[int]) -> dict[int, list[Check]
             .order_by(Snapshot.fetched_at, Snapshot.id)
         )
         for target_id, verdict, at, outcome in rows:
-            if verdict is None:
-                continue
-            kind = Verdict(verdict)
-            histories[target_id].append(Check(kind, at, is_permanent(kind, Outcome(outcome))))
+            if verdict is not None:
+                histories[target_id].append(Check(verdict, at, is_permanent(verdict, outcome)))
     return histories
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 
 from config import Config
 from health.memento import MementoError, WaybackClient
-from health.states import LinkState
 from models import Database, Target
+from models.kinds import LinkState
 
 log = logging.getLogger(__name__)
 

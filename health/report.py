@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Citation, Document, Snapshot, Target
-from models.base import batches
+from models import Citation, Document, Target
+from models.copies import our_copies
+from models.kinds import LinkState
 
-TROUBLE = ("dead", "drifted", "suspect", "blocked")
+TROUBLE = (LinkState.DEAD, LinkState.DRIFTED, LinkState.SUSPECT, LinkState.BLOCKED)
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class ReportRow:
     since: datetime | None
     checked_at: datetime | None
     last_ok_at: datetime | None
-    snapshot_id: int | None
+    snapshot_id: int | None  # our copy: the source as cited (models.copies)
     snapshot_at: datetime | None
+    current_snapshot_id: int | None  # for a drifted link: the page as it is now
+    current_at: datetime | None
     memento_url: str | None
     memento_at: datetime | None
     hint: str | None
@@ -84,9 +87,10 @@ def report_rows(
             .where(Citation.document_id == document.id)
             .order_by(Citation.position)
         ).all()
-        copies = _last_good_copies(session, [t.id for _, t in citations])
+        copies = our_copies(session, [t for _, t in citations])
         for citation, target in citations:
-            copy = copies.get(target.id)
+            found = copies.get(target.id)
+            copy, current = (found.cited, found.current) if found else (None, None)
             rows.append(
                 ReportRow(
                     document_id=document.id,
@@ -102,6 +106,8 @@ def report_rows(
                     last_ok_at=target.last_ok_at,
                     snapshot_id=copy.id if copy else None,
                     snapshot_at=copy.fetched_at if copy else None,
+                    current_snapshot_id=current.id if current else None,
+                    current_at=current.fetched_at if current else None,
                     memento_url=target.memento_url,
                     memento_at=target.memento_at,
                     hint=target.hint,
@@ -110,24 +116,6 @@ def report_rows(
                 )
             )
     return rows
-
-
-def _last_good_copies(session: Session, target_ids: list[int]) -> dict[int, Snapshot]:
-    """Each target's latest snapshot that preserved the page (2xx, or 304: unchanged)."""
-    found: dict[int, Snapshot] = {}
-    for chunk in batches(target_ids):
-        snapshots = session.scalars(
-            select(Snapshot)
-            .where(
-                Snapshot.target_id.in_(chunk),
-                or_(Snapshot.status == 304, (Snapshot.status >= 200) & (Snapshot.status < 300)),
-                Snapshot.outcome == "fetched",
-            )
-            .order_by(Snapshot.fetched_at)
-        )
-        for snapshot in snapshots:
-            found[snapshot.target_id] = snapshot
-    return found
 
 
 def render_html(rows: list[ReportRow], generated_at: datetime) -> str:

@@ -9,27 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from archive.outcomes import Outcome
-from health.verdicts import CONNECTION_FAILURES, GOOD, Verdict
+from health.verdicts import CONNECTION_FAILURES, GOOD
+from models.kinds import LinkState, Outcome, Verdict
 
 # Nightly runs start at slightly different times: a link due "in 24 hours" must be due the next
 # night even if that run starts a few minutes earlier than the last one.
 DUE_SLACK = timedelta(hours=2)
 # For the same reason "48 hours apart" allows the hour a night's run may start early.
 SPAN_TOLERANCE = timedelta(hours=1)
-
-
-class LinkState(StrEnum):
-    """Where a link stands."""
-
-    ALIVE = "alive"
-    SUSPECT = "suspect"  # the last check failed, death not confirmed
-    DEAD = "dead"
-    DRIFTED = "drifted"
-    BLOCKED = "blocked"
-    UNKNOWN = "unknown"  # never checked
 
 
 @dataclass(frozen=True)

@@ -4,35 +4,24 @@ Network outcomes and status codes map through tables; a 2xx answer is then judge
 content: a "not found" page answering 200 (soft-404), a login wall or bot challenge
 (blocked), an article moved elsewhere (redirected), or text that no longer says what it said
 when it was cited (drifted).
+
+A 304 proves sameness, not health: it says the page is the copy whose validators we sent, so
+it is judged as that copy, on the address this fetch ended at. A not-found page, a login wall
+or a drifted text that answers 304 keeps its verdict, and the rules that confirm death keep
+counting. (Validators are sent from the latest full copy, whatever its verdict: the cheapest
+answer for an unchanged page, and one that can never launder a bad copy into a good one.)
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urlsplit
 
-from archive.outcomes import Outcome
 from health.similarity import retained, similarity
+from models.kinds import GOOD_VERDICTS, Outcome, Verdict
 
-
-class Verdict(StrEnum):
-    """What one check found."""
-
-    OK = "ok"
-    REDIRECTED = "redirected"
-    SOFT_404 = "soft_404"
-    NOT_FOUND = "not_found"
-    GONE = "gone"
-    BLOCKED = "blocked"
-    RATE_LIMITED = "rate_limited"
-    SERVER_ERROR = "server_error"
-    UNREACHABLE = "unreachable"
-    DRIFTED = "drifted"
-
-
-GOOD = frozenset({Verdict.OK, Verdict.REDIRECTED})
+GOOD = GOOD_VERDICTS
 # Failures that suggest the page is gone for good (with a DNS failure, see is_permanent).
 PERMANENT = frozenset({Verdict.NOT_FOUND, Verdict.GONE, Verdict.SOFT_404})
 
@@ -48,7 +37,6 @@ OUTCOME_VERDICTS: dict[Outcome, Verdict] = {
     Outcome.TOO_LARGE: Verdict.OK,  # the server answered, with more than we keep
 }
 STATUS_VERDICTS: dict[int, Verdict] = {
-    304: Verdict.OK,
     401: Verdict.BLOCKED,
     403: Verdict.BLOCKED,
     407: Verdict.BLOCKED,
@@ -58,6 +46,7 @@ STATUS_VERDICTS: dict[int, Verdict] = {
     429: Verdict.RATE_LIMITED,
     408: Verdict.SERVER_ERROR,
 }
+NOT_MODIFIED = 304
 CONNECTION_FAILURES = frozenset(
     {Outcome.DNS_FAILURE, Outcome.REFUSED, Outcome.RESET, Outcome.TLS_ERROR, Outcome.TIMEOUT}
 )
@@ -81,7 +70,18 @@ BLOCKED_RE = re.compile(
     r"|войдите|авторизуйтесь|проверка браузера|кіру үшін",
     re.IGNORECASE,
 )
-SHORT_TEXT = 1500  # characters: longer pages are articles that may mention "not found"
+# Where sites send readers they want to identify: a redirect to one of these is a wall.
+WALL_PATH_RE = re.compile(
+    r"/(?:log-?in|sign-?in|signin|auth|authori[sz]e|account/login|users?/login|sso|oauth"
+    r"|consent|gdpr|cookie-?consent|challenge|captcha|cdn-cgi/challenge-platform"
+    r"|accounts/login|wp-login\.php|vhod|avtorizatsiya)(?:[/.?]|$)",
+    re.IGNORECASE,
+)
+WALL_QUERY_RE = re.compile(r"(?:^|&)(?:__cf_chl_[a-z_]+|captcha)=", re.IGNORECASE)
+SHORT_TEXT = 1500
+# characters: a login page says little besides its form ("Log in to continue", a link to
+# register); a short news item with a login box in its sidebar says more.
+LOGIN_PAGE_TEXT = 400  # characters: longer pages are articles that may mention "not found"
 GENERIC_PATH_RE = re.compile(
     r"^/?(?:[a-z]{2}(?:-[a-z]{2})?/?)?"
     r"(?:(?:index|home|main|news|novosti|404|not-?found|error|search)(?:\.\w+)?)?/?$",
@@ -99,6 +99,9 @@ class Observation:
     final_url: str | None = None
     title: str | None = None
     text: str | None = None
+    login_form: bool = False  # the page asks for a password
+    # A 304 that repeats a copy we hold: title, text and login_form are that copy's.
+    repeats_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,12 @@ def classify(
     if observation.outcome != Outcome.FETCHED:
         return OUTCOME_VERDICTS.get(observation.outcome, Verdict.UNREACHABLE), None
     status = observation.status or 0
+    if status == NOT_MODIFIED:
+        # Unchanged since the copy whose validators we sent: judged as that copy. A 304 to a
+        # request without validators repeats nothing we know: the server misbehaves.
+        if observation.repeats_copy:
+            return _judge_content(observation, evidence)
+        return Verdict.SERVER_ERROR, None
     if status in STATUS_VERDICTS:
         return STATUS_VERDICTS[status], None
     if status >= 500 or 300 <= status < 400:
@@ -138,9 +147,12 @@ def is_permanent(verdict: Verdict, outcome: Outcome) -> bool:
 
 
 def _judge_content(observation: Observation, evidence: Evidence) -> tuple[Verdict, float | None]:
-    """A 2xx page: soft-404, blocked, redirected, drifted or ok."""
+    """A 2xx page (or the copy a 304 repeats): soft-404, blocked, redirected, drifted or ok."""
     title, text = observation.title or "", observation.text or ""
-    if _redirected_to_front_page(observation.requested_url, observation.final_url):
+    requested, final = observation.requested_url, observation.final_url
+    if _redirected_to_wall(requested, final):
+        return Verdict.BLOCKED, None  # a login, consent or challenge page on the same site
+    if _redirected_to_front_page(requested, final):
         return Verdict.SOFT_404, None
     short = len(text) < SHORT_TEXT
     if NOT_FOUND_RE.search(title) or (short and NOT_FOUND_RE.search(text)):
@@ -154,11 +166,26 @@ def _judge_content(observation: Observation, evidence: Evidence) -> tuple[Verdic
     ):
         return Verdict.SOFT_404, None  # the host answers nonsense URLs with this same page
     score = retained(evidence.baseline_text, text) if text and evidence.baseline_text else None
+    if observation.login_form and (
+        (score is None and len(text) < LOGIN_PAGE_TEXT)
+        or (score is not None and score < evidence.drift_threshold and short)
+    ):
+        return Verdict.BLOCKED, score  # a password form where the cited text was: a login wall
     if score is not None and score < evidence.drift_threshold:
         return Verdict.DRIFTED, score
     if _moved(observation.requested_url, observation.final_url):
         return Verdict.REDIRECTED, score
     return Verdict.OK, score
+
+
+def _redirected_to_wall(requested: str, final: str | None) -> bool:
+    """A link that now lands on a login, consent or challenge page of the same site."""
+    if not final or final == requested:
+        return False
+    asked, landed = urlsplit(requested), urlsplit(final)
+    if _site(asked.hostname) != _site(landed.hostname):
+        return False
+    return bool(WALL_PATH_RE.search(landed.path or "/") or WALL_QUERY_RE.search(landed.query))
 
 
 def _redirected_to_front_page(requested: str, final: str | None) -> bool:

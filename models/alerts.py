@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, EnumText
 from models.cases import CaseUpdate
 from models.document import Target
+from models.kinds import EventKind, NightlyStep, StepStatus
 
 
 class JobRun(Base):
@@ -20,10 +21,10 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle: Mapped[int] = mapped_column(index=True)  # the nightly cycle's number
-    step: Mapped[str] = mapped_column(String(20))  # archive, check, watch, digest
+    step: Mapped[NightlyStep] = mapped_column(EnumText(NightlyStep))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20))  # running, ok, failed, skipped
+    status: Mapped[StepStatus] = mapped_column(EnumText(StepStatus))
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -49,7 +50,7 @@ class AlertEvent(Base):
     __tablename__ = "alert_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # case_update, link_dead, link_drifted, ...
+    kind: Mapped[EventKind] = mapped_column(EnumText(EventKind))
     detected_at: Mapped[datetime]
     target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
     case_update_id: Mapped[int | None] = mapped_column(

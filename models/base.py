@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 IN_LIST_BATCH = 500  # well under SQLite's limit on bound parameters
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -42,6 +44,25 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         stored: datetime = value
         return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
+
+
+class EnumText(TypeDecorator[E]):
+    """An enum stored as its value in a VARCHAR: readable in SQL, checked on the way in."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, kind: type[E], length: int = 20) -> None:
+        super().__init__(length)
+        self.kind = kind
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self.kind(value))  # raises ValueError on a value the enum does not know
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.kind(value)
 
 
 class Base(DeclarativeBase):

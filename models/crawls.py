@@ -6,28 +6,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.base import batches
 from models.document import Citation, Target
+from models.kinds import Extraction, RunKind, RunStatus
 from models.snapshot import CrawlRun, Snapshot
 
 
 def start_or_resume_run(
-    session: Session, kind: str, scope: str, refresh: bool, now: datetime
+    session: Session, kind: RunKind, scope: str, refresh: bool, now: datetime
 ) -> tuple[CrawlRun, bool]:
     """The unfinished run with the same parameters (resumed), else a new one."""
     run = session.scalar(
         select(CrawlRun)
         .where(CrawlRun.kind == kind, CrawlRun.scope == scope, CrawlRun.refresh == refresh)
-        .where(CrawlRun.status == "running")
+        .where(CrawlRun.status == RunStatus.RUNNING)
         .order_by(CrawlRun.id.desc())
         .limit(1)
     )
     if run is not None:
         return run, True
-    run = CrawlRun(kind=kind, scope=scope, refresh=refresh, status="running", started_at=now)
+    run = CrawlRun(
+        kind=kind, scope=scope, refresh=refresh, status=RunStatus.RUNNING, started_at=now
+    )
     session.add(run)
     session.flush()
     return run, False
@@ -37,15 +40,13 @@ def finish_run(session: Session, run_id: int, now: datetime) -> None:
     """Mark a run complete: the next run starts afresh."""
     run = session.get(CrawlRun, run_id)
     if run is not None:
-        run.status = "finished"
+        run.status = RunStatus.FINISHED
         run.finished_at = now
 
 
 def archived_targets() -> Select[Any]:
     """Ids of targets with a preserved copy: a 2xx response stored in a WARC file."""
-    return select(Snapshot.target_id).where(
-        Snapshot.outcome == "fetched", Snapshot.status >= 200, Snapshot.status < 300
-    )
+    return select(Snapshot.target_id).where(Snapshot.preserved)
 
 
 def targets_to_archive(
@@ -78,11 +79,32 @@ class ArchivedCopy:
     etag: str | None
     last_modified: str | None
     content_type: str | None
-    extraction: str | None
+    extraction: Extraction | None
     title: str | None
     author: str | None
     published: str | None
     language: str | None
+    login_form: bool = False
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> ArchivedCopy:
+        """The copy a snapshot holds (a full response record)."""
+        return cls(
+            snapshot.id,
+            snapshot.warc_record_id or "",
+            snapshot.final_url or "",
+            snapshot.fetched_at,
+            snapshot.payload_sha256,
+            snapshot.etag,
+            snapshot.last_modified,
+            snapshot.content_type,
+            snapshot.extraction,
+            snapshot.title,
+            snapshot.author,
+            snapshot.published,
+            snapshot.language,
+            snapshot.login_form,
+        )
 
 
 def targets_to_check(
@@ -121,25 +143,31 @@ def archived_copies(session: Session, target_ids: list[int]) -> dict[int, Archiv
                 Snapshot.target_id.in_(chunk),
                 Snapshot.revisit_of_id.is_(None),
                 Snapshot.warc_record_id.is_not(None),
-                Snapshot.status >= 200,
-                Snapshot.status < 300,
+                Snapshot.preserved,
             )
             .order_by(Snapshot.fetched_at)
         )
         for s in rows:  # the latest wins
-            found[s.target_id] = ArchivedCopy(
-                s.id,
-                s.warc_record_id or "",
-                s.final_url or "",
-                s.fetched_at,
-                s.payload_sha256,
-                s.etag,
-                s.last_modified,
-                s.content_type,
-                s.extraction,
-                s.title,
-                s.author,
-                s.published,
-                s.language,
-            )
+            found[s.target_id] = ArchivedCopy.of(s)
     return found
+
+
+def run_snapshots(session: Session, run_id: int) -> list[tuple[Snapshot, str]]:
+    """A run's snapshots with their targets' URLs, in the order they were stored."""
+    rows = session.execute(
+        select(Snapshot, Target.canonical_url)
+        .join(Target)
+        .where(Snapshot.crawl_run_id == run_id)
+        .order_by(Snapshot.id)
+    )
+    return [(snapshot, url) for snapshot, url in rows]
+
+
+def run_counts(session: Session, run_id: int) -> dict[str, int]:
+    """How many fetches a run made, and how many gave a good copy of the page."""
+    fetched, good = session.execute(
+        select(func.count(Snapshot.id), func.count(Snapshot.id).filter(Snapshot.good)).where(
+            Snapshot.crawl_run_id == run_id
+        )
+    ).one()
+    return {"fetched": fetched or 0, "good": good or 0}

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, EnumText
+from models.kinds import LinkState, Verdict
 
 
 class Document(Base):
@@ -43,13 +44,15 @@ class Target(Base):
     host: Mapped[str] = mapped_column(String(255), index=True)
     first_cited_at: Mapped[datetime]
     # Link health, derived from the snapshots by health.evaluate after every crawl run.
-    state: Mapped[str] = mapped_column(String(20), default="unknown", server_default="unknown")
+    state: Mapped[LinkState] = mapped_column(
+        EnumText(LinkState), default=LinkState.UNKNOWN, server_default="unknown"
+    )
     state_since: Mapped[datetime | None]
-    last_verdict: Mapped[str | None] = mapped_column(String(20))
+    last_verdict: Mapped[Verdict | None] = mapped_column(EnumText(Verdict))
     last_checked_at: Mapped[datetime | None]
     last_ok_at: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
-    override: Mapped[str | None] = mapped_column(String(20))  # a state an operator set
+    override: Mapped[LinkState | None] = mapped_column(EnumText(LinkState))  # set by an operator
     hint: Mapped[str | None] = mapped_column(Text)
     memento_url: Mapped[str | None] = mapped_column(Text)
     memento_at: Mapped[datetime | None]  # when the public archive captured it

@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, false, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    false,
+    or_,
+    true,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, EnumText
 from models.document import Target
+from models.kinds import GOOD_VERDICTS, Extraction, Outcome, RunKind, RunStatus, Verdict
 
 
 class CrawlRun(Base):
@@ -18,10 +32,10 @@ class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "archive"
+    kind: Mapped[RunKind] = mapped_column(EnumText(RunKind))
     scope: Mapped[str] = mapped_column(String(100))  # "all" or "document:<id>"
     refresh: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20))  # running, finished, failed
+    status: Mapped[RunStatus] = mapped_column(EnumText(RunStatus))
     planned: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
@@ -56,7 +70,7 @@ class Snapshot(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     fetched_at: Mapped[datetime]
-    outcome: Mapped[str] = mapped_column(String(20))  # archive.outcomes.Outcome
+    outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome))
     status: Mapped[int | None]
     final_url: Mapped[str | None] = mapped_column(Text)
     redirect_chain: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -68,7 +82,7 @@ class Snapshot(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(String(100))
     revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
-    extraction: Mapped[str | None] = mapped_column(String(20))  # archive.outcomes.Extraction
+    extraction: Mapped[Extraction | None] = mapped_column(EnumText(Extraction))
     text: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
@@ -79,9 +93,11 @@ class Snapshot(Base):
     last_modified: Mapped[str | None] = mapped_column(String(100))
     # Set by health.evaluate: the check's verdict, whether it counts toward the link's state
     # (not in a degraded run, not rate limiting), and the text's similarity to the baseline.
-    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict: Mapped[Verdict | None] = mapped_column(EnumText(Verdict))
     counted: Mapped[bool] = mapped_column(default=True, server_default=true())
     similarity: Mapped[float | None]
+    # The page asks for a password (a login wall, whatever its wording).
+    login_form: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     target: Mapped[Target] = relationship()
     revisit_of: Mapped[Snapshot | None] = relationship(remote_side=[id])
@@ -93,7 +109,31 @@ class Snapshot(Base):
             return self.revisit_of.text
         return self.text
 
-    @property
-    def archived(self) -> bool:
-        """Whether this fetch preserved the page: a 2xx response stored in a WARC file."""
-        return self.outcome == "fetched" and self.status is not None and 200 <= self.status < 300
+    @hybrid_property
+    def preserved(self) -> bool:
+        """Whether this fetch preserved a page: a 2xx response, its body in a WARC file."""
+        return is_preserved(self.outcome, self.status)
+
+    @preserved.inplace.expression
+    @classmethod
+    def _preserved_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.outcome == Outcome.FETCHED, cls.status >= 200, cls.status < 300)
+
+    @hybrid_property
+    def good(self) -> bool:
+        """Whether this is a good copy: a page we hold (a 2xx, or a 304 repeating one) that was
+        judged to be the source as cited. Never a not-found page, an error page, a login wall
+        or a front page reached by redirect: "our copy" is always a good copy."""
+        held = self.preserved or self.revisit_of_id is not None
+        return held and self.verdict in GOOD_VERDICTS
+
+    @good.inplace.expression
+    @classmethod
+    def _good_expression(cls) -> ColumnElement[bool]:
+        held = or_(cls.preserved, cls.revisit_of_id.is_not(None))
+        return and_(held, cls.verdict.in_(GOOD_VERDICTS))
+
+
+def is_preserved(outcome: Outcome | str, status: int | None) -> bool:
+    """Whether a fetch with this outcome and status preserved the page (a 2xx response)."""
+    return outcome == Outcome.FETCHED and status is not None and 200 <= status < 300

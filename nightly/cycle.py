@@ -1,7 +1,8 @@
 """The nightly cycle: archive new citations, re-check due links, watch sources, send the digest.
 
-Each crawl step runs in a process of its own (crawler.launch); every step's start, end, counts
-and error go into the job-runs table, and a failed step does not stop the steps after it. One
+Each crawl step runs in a process of its own (crawler.launch), then the after-run step here
+(verdicts, states, case news, events, public copies); every step's start, end, counts and
+error go into the job-runs table, and a failed step does not stop the steps after it. One
 cycle runs at a time per data directory (a lock file); a crawl cut short resumes next time.
 """
 
@@ -20,10 +21,12 @@ from alerts.digest import compose, render, unqueued_events
 from alerts.mailer import deliver, queue
 from config import Config, child_environment
 from crawler.launch import Event, run_crawl
-from models import CrawlRun, Database, JobRun, Snapshot
+from models import CrawlRun, Database, JobRun
+from models.crawls import run_counts
+from models.kinds import NightlyStep, StepStatus
+from nightly.after_run import after_run
 from watch.sources import active_sources
 
-STEPS = ("archive", "check", "watch", "digest")
 Clock = Callable[[], datetime]
 
 
@@ -33,7 +36,7 @@ class CycleBusy(Exception):
 
 @dataclass
 class StepResult:
-    status: str  # ok, failed, skipped, deferred
+    status: StepStatus
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -69,7 +72,7 @@ def run_cycle(
             with database.session() as session:
                 cycle = (session.scalar(select(func.max(JobRun.cycle))) or 0) + 1
             jobs = []
-            for step in STEPS:
+            for step in NightlyStep:
                 jobs.append(_run_step(database, config, clock, now, cycle, step))
                 if on_step is not None:
                     on_step(jobs[-1])
@@ -79,19 +82,26 @@ def run_cycle(
 
 
 def _run_step(
-    database: Database, config: Config, clock: Clock, now: str | None, cycle: int, step: str
+    database: Database,
+    config: Config,
+    clock: Clock,
+    now: str | None,
+    cycle: int,
+    step: NightlyStep,
 ) -> JobRun:
     with database.session() as session:
-        job = JobRun(cycle=cycle, step=step, started_at=clock(), status="running", counts={})
+        job = JobRun(
+            cycle=cycle, step=step, started_at=clock(), status=StepStatus.RUNNING, counts={}
+        )
         session.add(job)
     try:
         result = STEP_FUNCTIONS[step](database, config, clock, now)
     except KeyboardInterrupt:
-        result = StepResult("failed", error="interrupted")
+        result = StepResult(StepStatus.FAILED, error="interrupted")
         _finish(database, job, result, clock())
         raise
     except Exception as exc:  # a failed step must not stop the cycle
-        result = StepResult("failed", error=f"{type(exc).__name__}: {exc}")
+        result = StepResult(StepStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     return _finish(database, job, result, clock())
 
 
@@ -106,8 +116,10 @@ def _finish(database: Database, job: JobRun, result: StepResult, at: datetime) -
     return row
 
 
-def crawl(database: Database, config: Config, now: str | None, spider: str) -> StepResult:
-    """One crawl in its own process, and what its run fetched."""
+def crawl(
+    database: Database, config: Config, clock: Clock, now: str | None, spider: str
+) -> StepResult:
+    """One crawl in its own process, the after-run step, and what the run fetched."""
     seen: dict[str, Any] = {"run": None}
 
     def on_event(event: Event) -> None:
@@ -115,43 +127,42 @@ def crawl(database: Database, config: Config, now: str | None, spider: str) -> S
             seen["run"] = event["run"]
 
     result = run_crawl(spider, {}, child_environment(config), on_event, now=now)
-    counts = _run_counts(database, seen["run"])
     if result.code != 0:
         return StepResult(
-            "failed", counts, f"crawl stopped (exit code {result.code}); it resumes next time"
+            StepStatus.FAILED,
+            _run_counts(database, seen["run"]),
+            f"crawl stopped (exit code {result.code}); it resumes next time",
         )
-    return StepResult("ok", counts)
+    done = after_run(database, config, clock())
+    counts = _run_counts(database, seen["run"])
+    counts["events"] = done.events
+    if done.fallbacks.looked_up:
+        counts["public_copies"] = done.fallbacks.found
+    return StepResult(StepStatus.OK, counts)
 
 
 def archive(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
-    return crawl(database, config, now, "archive")
+    return crawl(database, config, clock, now, "archive")
 
 
 def check(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
-    return crawl(database, config, now, "check")
+    return crawl(database, config, clock, now, "check")
 
 
 def watch(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
     with database.session() as session:
         if session.scalars(active_sources()).first() is None:
-            return StepResult("skipped", error="no sources watched")
-    return crawl(database, config, now, "watch")
+            return StepResult(StepStatus.SKIPPED, error="no sources watched")
+    return crawl(database, config, clock, now, "watch")
 
 
 def _run_counts(database: Database, run_id: int | None) -> dict[str, Any]:
+    """How many fetches the run made and how many gave a good copy of the page."""
     if run_id is None:
         return {}
     with database.session() as session:
+        counts: dict[str, Any] = {"run": run_id, **run_counts(session, run_id)}
         run = session.get(CrawlRun, run_id)
-        fetched = session.scalar(
-            select(func.count(Snapshot.id)).where(Snapshot.crawl_run_id == run_id)
-        )
-        archived = session.scalar(
-            select(func.count(Snapshot.id)).where(
-                Snapshot.crawl_run_id == run_id, Snapshot.status >= 200, Snapshot.status < 400
-            )
-        )
-        counts: dict[str, Any] = {"run": run_id, "fetched": fetched or 0, "answered": archived or 0}
         if run is not None and run.degraded:
             counts["degraded"] = True  # a network outage: no failure counted, no link alert
         return counts
@@ -168,15 +179,16 @@ def send_digest(database: Database, config: Config, clock: Clock, now: str | Non
     delivery = deliver(database, config, clock())
     counts = {"events": len(events), "sent": delivery.sent, "pending": delivery.pending}
     if delivery.error is None:
-        return StepResult("ok", counts)
+        return StepResult(StepStatus.OK, counts)
     # No server configured is a choice (read the outbox); a server that refuses is a failure.
-    status = "deferred" if not config.smtp.host or not config.alerts.recipients else "failed"
+    configured = config.smtp.host and config.alerts.recipients
+    status = StepStatus.FAILED if configured else StepStatus.DEFERRED
     return StepResult(status, counts, f"{delivery.error}; {delivery.pending} kept in the outbox")
 
 
-STEP_FUNCTIONS: dict[str, Callable[[Database, Config, Clock, str | None], StepResult]] = {
-    "archive": archive,
-    "check": check,
-    "watch": watch,
-    "digest": send_digest,
+STEP_FUNCTIONS: dict[NightlyStep, Callable[[Database, Config, Clock, str | None], StepResult]] = {
+    NightlyStep.ARCHIVE: archive,
+    NightlyStep.CHECK: check,
+    NightlyStep.WATCH: watch,
+    NightlyStep.DIGEST: send_digest,
 }

@@ -7,6 +7,7 @@ from typing import Any
 
 from crawler.spider import CitewatchSpider
 from models.crawls import archived_copies, start_or_resume_run, targets_to_archive
+from models.kinds import RunKind
 
 
 class ArchiveSpider(CitewatchSpider):
@@ -24,7 +25,7 @@ class ArchiveSpider(CitewatchSpider):
         scope = f"document:{self.document_id}" if self.document_id is not None else "all"
         with context.database.session() as session:
             run, resumed = start_or_resume_run(
-                session, "archive", scope, self.refresh, context.clock()
+                session, RunKind.ARCHIVE, scope, self.refresh, context.clock()
             )
             targets = targets_to_archive(session, run, self.refresh, self.document_id)
             run.planned = len(targets) if not resumed else max(run.planned, len(targets))

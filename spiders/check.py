@@ -8,6 +8,7 @@ from typing import Any
 
 from crawler.spider import CitewatchSpider
 from models.crawls import archived_copies, start_or_resume_run, targets_to_check
+from models.kinds import RunKind
 
 
 class CheckSpider(CitewatchSpider):
@@ -26,7 +27,7 @@ class CheckSpider(CitewatchSpider):
         scope = f"document:{self.document_id}" if self.document_id is not None else "all"
         minimum = timedelta(hours=context.config.check.min_interval_hours)
         with context.database.session() as session:
-            run, resumed = start_or_resume_run(session, "check", scope, self.force, now)
+            run, resumed = start_or_resume_run(session, RunKind.CHECK, scope, self.force, now)
             targets = targets_to_check(session, run, now, self.force, self.document_id, minimum)
             copies = archived_copies(session, [t.id for t in targets])
             run.planned = len(targets) if not resumed else max(run.planned, len(targets))

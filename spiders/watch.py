@@ -17,6 +17,7 @@ from crawler.progress import planned
 from crawler.spider import CitewatchSpider, conditional_headers
 from models import Source
 from models.crawls import start_or_resume_run
+from models.kinds import RunKind
 from watch.listings import ListingError, read_listing
 from watch.sources import active_sources, new_articles, unfetched_articles
 
@@ -29,7 +30,6 @@ class WatchSpider(CitewatchSpider):
     request per new article, archived like any target."""
 
     name = "watch"
-    judges_links = False  # watched articles are news, not cited links
 
     def __init__(self, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -45,7 +45,9 @@ class WatchSpider(CitewatchSpider):
         context = self.context
         scope = f"source:{self.source_id}" if self.source_id is not None else "all"
         with context.database.session() as session:
-            run, self.resumed = start_or_resume_run(session, "watch", scope, False, context.clock())
+            run, self.resumed = start_or_resume_run(
+                session, RunKind.WATCH, scope, False, context.clock()
+            )
             sources = [
                 (s.id, s.url, s.etag, s.last_modified)
                 for s in session.scalars(active_sources(self.source_id))

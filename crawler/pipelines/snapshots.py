@@ -25,7 +25,7 @@ from models.crawls import ArchivedCopy
 
 BATCH = 50
 FLUSH_SECONDS = 1.0
-COPIED = ("extraction", "title", "author", "published", "language")
+COPIED = ("extraction", "title", "author", "published", "language", "login_form")
 
 
 @dataclass
@@ -97,7 +97,7 @@ class SnapshotPipeline(CrawlPipeline):
             target_id=item.target_id,
             crawl_run_id=self.context.run_id,
             fetched_at=item.exchanges[-1].fetched_at if item.exchanges else item.fetched_at,
-            outcome=str(item.outcome),
+            outcome=item.outcome,
             status=item.status,
             final_url=item.final_url,
             redirect_chain=item.redirect_chain,
@@ -145,12 +145,13 @@ def _extracted(snapshot: Snapshot, item: FetchResult) -> None:
     extracted = item.extracted
     if extracted is None:
         return
-    snapshot.extraction = str(extracted.status)
+    snapshot.extraction = extracted.status
     snapshot.text = extracted.text or None
     snapshot.title = extracted.title
     snapshot.author = extracted.author
     snapshot.published = (extracted.published or "")[:40] or None
     snapshot.language = extracted.language
+    snapshot.login_form = extracted.login_form
     if extracted.error and not snapshot.error:
         snapshot.error = f"extraction: {extracted.error}"
 

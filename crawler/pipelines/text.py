@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.outcomes import Extraction
 from archive.text import ExtractedText
 from crawler.items import FetchResult
 from crawler.pipelines.base import CrawlPipeline
+from models.kinds import Extraction
 
 
 class ExtractionPipeline(CrawlPipeline):

@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive.outcomes import Outcome
 from archive.warc import OriginalRecord, hex_to_warc_digest, payload_sha256, warc_date
 from crawler.items import FetchResult
 from crawler.pipelines.base import CrawlPipeline
 from models import Snapshot
 from models.crawls import ArchivedCopy
+from models.kinds import Outcome
 
 NOT_MODIFIED = 304
 
@@ -66,20 +66,4 @@ class WarcPipeline(CrawlPipeline):
                 .order_by(Snapshot.fetched_at.desc())
                 .limit(1)
             )
-            if row is None:
-                return None
-            return ArchivedCopy(
-                row.id,
-                row.warc_record_id or "",
-                row.final_url or item.url,
-                row.fetched_at,
-                row.payload_sha256,
-                row.etag,
-                row.last_modified,
-                row.content_type,
-                row.extraction,
-                row.title,
-                row.author,
-                row.published,
-                row.language,
-            )
+            return None if row is None else ArchivedCopy.of(row)

@@ -180,7 +180,11 @@ def test_every_cited_page_gets_one_snapshot_with_its_outcome(crawl: Crawl) -> No
         "dns": ("dns_failure", None),
     }
     summary = crawl.out
-    assert "archived 200" in summary and "dns_failure" in summary and "Not archived" in summary
+    assert (
+        "archived 200" in summary
+        and "dns_failure" in summary
+        and "Not archived as cited" in summary
+    )
 
 
 def test_main_text_and_metadata_are_extracted(crawl: Crawl) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from archive.outcomes import Extraction
 from archive.text import ExtractedText
+from models.kinds import Extraction
 
 
 def hang(body: bytes, content_type: str | None, url: str) -> ExtractedText:

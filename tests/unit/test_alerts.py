@@ -10,8 +10,8 @@ from alerts.digest import Copy, Digest, LinkNotice, NewsItem, render
 from alerts.events import record_link_events
 from config import AlertsConfig, SmtpConfig
 from health.evaluate import RunHealth, Transition
-from health.states import LinkState
 from models import AlertEvent, CrawlRun, Database
+from models.kinds import LinkState
 from models.targets import ensure_targets
 
 NOW = datetime(2025, 3, 4, 2, 0, tzinfo=UTC)

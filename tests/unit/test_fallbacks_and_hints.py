@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crawler.probes import one_per_host, sibling_url
 from health.hints import path_shape, typo_hint
 from health.memento import MementoError, WaybackClient
-from health.probes import one_per_host, sibling_url
 from tests.support.web import Reply, Seen, TestWeb
 
 VLAST = [

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.outcomes import Outcome
-from health.states import Check, LinkState, derive_state, is_degraded, next_check, ok_streak
-from health.verdicts import Verdict
+from health.states import Check, derive_state, is_degraded, next_check, ok_streak
+from models.kinds import LinkState, Outcome, Verdict
 
 NIGHT = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 V = Verdict

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from archive.outcomes import Extraction
 from archive.text import extract_text
 from archive.workers import ExtractionPool
+from models.kinds import Extraction
 from tests.support import FIXTURES
 from tests.support.extractors import crash, hang
 from tests.support.pages import MUBARAKOV_EN, YENSEBEK_KK, YENSEBEK_RU, article_page

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.outcomes import Outcome
 from health.similarity import retained, similarity
-from health.verdicts import Evidence, Observation, Verdict, classify, is_permanent
+from health.verdicts import Evidence, Observation, classify, is_permanent
+from models.kinds import Outcome, Verdict
 from tests.support.pages import YENSEBEK_RU, ZHYLANBAEV_RU
 
 URL = "https://vlast.kz/novosti/63501-sud-arestoval.html"
@@ -19,9 +19,11 @@ def verdict(
     final: str | None = URL,
     title: str = YENSEBEK_RU.title,
     text: str = ARTICLE,
+    login_form: bool = False,
+    repeats_copy: bool = False,
     **evidence: object,
 ) -> Verdict:
-    observed = Observation(outcome, status, URL, final, title, text)
+    observed = Observation(outcome, status, URL, final, title, text, login_form, repeats_copy)
     return classify(observed, Evidence(**evidence))[0]  # type: ignore[arg-type]
 
 
@@ -46,7 +48,6 @@ def test_network_outcomes(outcome: Outcome, expected: Verdict) -> None:
     [
         (200, Verdict.OK),
         (203, Verdict.OK),
-        (304, Verdict.OK),
         (401, Verdict.BLOCKED),
         (403, Verdict.BLOCKED),
         (451, Verdict.BLOCKED),
@@ -167,3 +168,81 @@ def test_which_failures_look_permanent(
     verdict_: Verdict, outcome: Outcome, permanent: bool
 ) -> None:
     assert is_permanent(verdict_, outcome) is permanent
+
+
+SOFT_404_PAGE = "Страница не найдена. К сожалению, запрашиваемая страница не существует."
+DRIFTED_TEXT = ZHYLANBAEV_RU.text  # another article altogether: nothing of the cited text left
+
+
+@pytest.mark.parametrize(
+    ("final", "title", "text", "login_form", "expected"),
+    [
+        # the cited article, unchanged: still ok, also at a new address
+        (URL, YENSEBEK_RU.title, ARTICLE, False, Verdict.OK),
+        ("https://vlast.kz/novosti/2025/63501.html", YENSEBEK_RU.title, ARTICLE, False, Verdict.REDIRECTED),
+        # a repeated not-found page, directly or through a redirect to the front page
+        (URL, "Vlast.kz", SOFT_404_PAGE, False, Verdict.SOFT_404),
+        ("https://vlast.kz/", "Vlast.kz — главная", "Новости Казахстана " * 200, False, Verdict.SOFT_404),
+        # a repeated drifted text, directly or through a redirect
+        (URL, YENSEBEK_RU.title, DRIFTED_TEXT, False, Verdict.DRIFTED),
+        ("https://vlast.kz/novosti/2025/63501.html", YENSEBEK_RU.title, DRIFTED_TEXT, False, Verdict.DRIFTED),
+        # a repeated login wall
+        ("https://vlast.kz/login/?next=/novosti/63501", "Вход", "", True, Verdict.BLOCKED),
+    ],
+)
+def test_a_304_is_judged_as_the_copy_it_repeats(
+    final: str, title: str, text: str, login_form: bool, expected: Verdict
+) -> None:
+    assert (
+        verdict(
+            status=304,
+            final=final,
+            title=title,
+            text=text,
+            login_form=login_form,
+            repeats_copy=True,
+            baseline_text=ARTICLE,
+        )
+        == expected
+    )
+
+
+def test_a_304_that_repeats_no_copy_we_hold_is_no_proof_of_health() -> None:
+    assert verdict(status=304, text="", title="", repeats_copy=False) == Verdict.SERVER_ERROR
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        "https://vlast.kz/login/?next=%2Fnovosti%2F63501-sud-arestoval.html",
+        "https://vlast.kz/login/",
+        "https://www.vlast.kz/accounts/login?return_to=/novosti/63501",
+        "https://vlast.kz/user/login",
+        "https://vlast.kz/signin",
+        "https://vlast.kz/consent?continue=/novosti/63501",
+        "https://vlast.kz/cdn-cgi/challenge-platform/h/b/orchestrate",
+        "https://vlast.kz/novosti/63501-sud-arestoval.html?__cf_chl_rt_tk=abc",
+    ],
+)
+def test_a_redirect_to_a_login_consent_or_challenge_page_is_blocked(final: str) -> None:
+    # Even when the wall shows a long text (terms, a cookie notice, a site menu).
+    assert verdict(final=final, title="Vlast.kz", text="Условия " * 400) == Verdict.BLOCKED
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        "https://vlast.kz/novosti/login-to-the-portal-is-open.html",  # a word in a slug
+        "https://loginov.kz/novosti/63501",  # another site
+        "https://vlast.kz/novosti/2025/63501-sud-arestoval.html?next=2",
+    ],
+)
+def test_login_words_elsewhere_in_an_address_are_not_a_wall(final: str) -> None:
+    assert verdict(final=final) in (Verdict.OK, Verdict.REDIRECTED)
+
+
+def test_a_password_form_with_little_else_is_a_login_wall() -> None:
+    wall = "Log in to continue. Username Password Forgot your password?"
+    assert verdict(title="Vlast.kz", text=wall, login_form=True) == Verdict.BLOCKED
+    # a long article with a login box in its sidebar is still the article
+    assert verdict(login_form=True) == Verdict.OK
