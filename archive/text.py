@@ -16,6 +16,7 @@ import trafilatura
 from lxml import html as lxml_html
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
+from archive.pdf_limits import PdfLimits, PdfTooLargeError, check_pdf_streams
 from models.kinds import Extraction
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ MAX_PDF_PAGES = 500  # enough for any report; bounds the work a hostile PDF can 
 LANG_ATTRIBUTE_RE = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 PASSWORD_FIELD = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
 MIN_LANGUAGE_SAMPLE = 40  # characters; shorter texts give no reliable guess
+OUT_OF_MEMORY = "extraction ran out of memory"
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,24 @@ class ExtractedText:
     login_form: bool = False  # the page asks for a password
 
 
-def extract_text(body: bytes, content_type: str | None, url: str) -> ExtractedText:
+def extract_text(
+    body: bytes, content_type: str | None, url: str, pdf_limits: PdfLimits | None = None
+) -> ExtractedText:
     """The main text of an HTML page, a PDF or a plain-text file."""
     kind = (content_type or "").split(";")[0].strip().lower()
     try:
         if kind in PDF_TYPES or body.startswith(b"%PDF-"):
-            return _from_pdf(body)
+            return _from_pdf(body, pdf_limits)
         if kind in HTML_TYPES or (not kind and b"<html" in body[:2048].lower()):
             return _from_html(body, content_type, url)
         if kind.startswith("text/"):
             text = decode_text(body, charset_from_content_type(content_type)).strip()
             return _result(text, None, None, None, None)
-    except UndecodableError as exc:
+    except (UndecodableError, PdfTooLargeError) as exc:
         return ExtractedText(Extraction.FAILED, error=str(exc))
+    except MemoryError:  # past the worker's memory limit (see archive/workers.py)
+        log.warning("extraction ran out of memory for %s", url)
+        return ExtractedText(Extraction.FAILED, error=OUT_OF_MEMORY)
     except Exception as exc:  # trafilatura, lxml and pdfminer fail in many ways on hostile input
         log.warning("extraction failed for %s: %s", url, exc)
         return ExtractedText(Extraction.FAILED, error=f"{type(exc).__name__}: {exc}")
@@ -88,10 +95,14 @@ def _from_html(body: bytes, content_type: str | None, url: str) -> ExtractedText
     return replace(extracted, login_form=login_form)
 
 
-def _from_pdf(body: bytes) -> ExtractedText:
+def _from_pdf(body: bytes, limits: PdfLimits | None) -> ExtractedText:
     """The text layer of every page; the title from the PDF's metadata."""
+    check_pdf_streams(body, limits)  # pdfminer would inflate a bomb whole, in memory
+    pages: list[str] = []
     with pdfplumber.open(io.BytesIO(body)) as pdf:
-        pages = [page.extract_text() or "" for page in pdf.pages[:MAX_PDF_PAGES]]
+        for page in pdf.pages[:MAX_PDF_PAGES]:
+            pages.append(page.extract_text() or "")
+            page.close()  # each page's characters and layout, kept until the end otherwise
         metadata = pdf.metadata or {}
     title = metadata.get("Title")
     author = metadata.get("Author")

@@ -3,11 +3,16 @@
 Each file is written under a temporary name (``.open``), every record in one write call so a
 killed process leaves only whole records, and on close it is fsynced and renamed. Files are
 named from the time and a sequence number, never from URLs. Digests are SHA-256.
+
+A write that fails (disk full, read-only directory, file size limit) is cut back to the last
+whole record and raises WarcWriteError; the writer then refuses every further record, so a
+crawl stops with its evidence whole.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import logging
@@ -17,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import brotlicffi
@@ -50,6 +55,19 @@ def _brotli_decompressor() -> brotlicffi.Decompressor:
 # use brotlicffi, so br-encoded payloads read back in citewatch.
 BufferedReader.DECOMPRESSORS["br"] = _brotli_decompressor
 Clock = Callable[[], datetime]
+
+
+class WarcWriteError(Exception):
+    """A record could not be written (disk full, read-only directory): the writer has stopped."""
+
+
+@dataclass(frozen=True)
+class WarcMark:
+    """A position in the open file: records written after it can be taken back."""
+
+    path: Path
+    size: int
+    records: int
 
 
 @dataclass(frozen=True)
@@ -120,7 +138,7 @@ class _Sha256Writer(WARCWriter):  # type: ignore[misc]
 class _OpenFile:
     final: Path
     temporary: Path
-    handle: IO[bytes]
+    handle: io.FileIO  # unbuffered: nothing is left in a buffer when a write fails
     size: int = 0
     records: int = 0
 
@@ -137,6 +155,7 @@ class WarcWriter:
     info: dict[str, str] = field(default_factory=dict)
     _current: _OpenFile | None = None
     _sequence: int = 0
+    failure: str | None = None  # why the writer stopped, after a failed write
 
     def __post_init__(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -167,7 +186,8 @@ class WarcWriter:
                 "WARC-Concurrent-To": response_id,
             },
         )
-        return self._write(response), self._write(request)
+        response_location, request_location = self._write(response, request)
+        return response_location, request_location
 
     def write_revisit(self, exchange: HttpExchange, original: OriginalRecord) -> RecordLocation:
         """A revisit record (identical-payload-digest profile) instead of a second copy.
@@ -189,7 +209,7 @@ class WarcWriter:
                 "WARC-Refers-To": original.record_id,
             },
         )
-        return self._write(record)
+        return self._write(record)[0]
 
     def write_metadata(
         self, url: str, refers_to: RecordLocation, fields: dict[str, Any]
@@ -210,20 +230,44 @@ class WarcWriter:
                 "WARC-Refers-To": refers_to.record_id,
             },
         )
-        return self._write(record)
+        return self._write(record)[0]
+
+    def mark(self) -> WarcMark | None:
+        """The current end of the open file, to take back what follows (see rollback)."""
+        current = self._current
+        return (
+            None if current is None else WarcMark(current.temporary, current.size, current.records)
+        )
+
+    def rollback(self, mark: WarcMark | None) -> None:
+        """Take back the records written since `mark` (their index rows were not committed).
+
+        Only within the same open file: records in a file closed since then stay (they are
+        whole, merely unindexed)."""
+        current = self._current
+        if current is None or mark is None or current.temporary != mark.path:
+            return
+        if current.size > mark.size:
+            self._truncate(current, mark.size)
+            current.records = mark.records
 
     # -- files ----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Finish the current file: flush, fsync, rename to its final name."""
+        """Finish the current file: fsync, rename to its final name.
+
+        If that fails the file keeps its temporary name; `recover` finishes it next time."""
         current, self._current = self._current, None
         if current is None:
             return
-        current.handle.flush()
-        os.fsync(current.handle.fileno())
-        current.handle.close()
-        current.temporary.rename(current.final)
-        _fsync_directory(self.directory)
+        try:
+            os.fsync(current.handle.fileno())
+            current.handle.close()
+            current.temporary.rename(current.final)
+            _fsync_directory(self.directory)
+        except OSError as exc:
+            current.handle.close()
+            raise self._failed(current.temporary, exc) from exc
         log.info(
             "closed %s (%d records, %d bytes)", current.final.name, current.records, current.size
         )
@@ -240,27 +284,66 @@ class WarcWriter:
             headers["WARC-IP-Address"] = ip_address
         return headers
 
-    def _write(self, record: ArcWarcRecord) -> RecordLocation:
-        """Serialise one record (one gzip member) and append it with a single write."""
-        buffer = io.BytesIO()
-        self._writer._write_warc_record(buffer, record)
-        data = buffer.getvalue()
+    def _write(self, *records: ArcWarcRecord) -> list[RecordLocation]:
+        """Serialise records (one gzip member each) and append them with a single write: all of
+        them are in the file, or none (a failed write is cut back)."""
+        if self.failure is not None:
+            raise WarcWriteError(self.failure)
+        pieces = []
+        for record in records:
+            buffer = io.BytesIO()
+            self._writer._write_warc_record(buffer, record)
+            pieces.append(buffer.getvalue())
+        data = b"".join(pieces)
         current = self._file_for(len(data))
         offset = current.size
-        current.handle.write(data)
-        current.handle.flush()
-        current.size += len(data)
-        current.records += 1
-        return RecordLocation(
-            current.final.name,
-            offset,
-            len(data),
-            record.rec_headers.get_header("WARC-Record-ID"),
-            record.rec_headers.get_header("WARC-Date"),
-        )
+        self._append(current, data)
+        locations = []
+        for record, piece in zip(records, pieces, strict=True):
+            locations.append(
+                RecordLocation(
+                    current.final.name,
+                    offset,
+                    len(piece),
+                    record.rec_headers.get_header("WARC-Record-ID"),
+                    record.rec_headers.get_header("WARC-Date"),
+                )
+            )
+            offset += len(piece)
+        current.records += len(records)
+        return locations
+
+    def _append(self, current: _OpenFile, data: bytes) -> None:
+        """Write all of `data` at the end of the file, or cut the file back and stop."""
+        start = current.size
+        try:
+            view = memoryview(data)
+            while view:
+                written = current.handle.write(view)
+                view = view[written or 0 :]
+        except OSError as exc:
+            self._truncate(current, start)
+            raise self._failed(current.temporary, exc) from exc
+        current.size = start + len(data)
+
+    def _truncate(self, current: _OpenFile, size: int) -> None:
+        """Cut the open file back to `size` bytes (freeing space works on a full disk)."""
+        try:
+            current.handle.truncate(size)
+            current.handle.seek(size)
+            current.size = size
+        except OSError as exc:  # `recover` cuts it back to its last whole record next time
+            log.error("%s: cannot cut back to %d bytes (%s)", current.temporary.name, size, exc)
+
+    def _failed(self, path: Path, exc: OSError) -> WarcWriteError:
+        """Stop the writer: every later record would be refused the same way."""
+        reason = exc.strerror or str(exc)
+        self.failure = f"cannot write WARC file {path.name} in {self.directory}: {reason}"
+        log.error("%s", self.failure)
+        return WarcWriteError(self.failure)
 
     def _file_for(self, size: int) -> _OpenFile:
-        """The open file, rotated first if this record would take it over the limit."""
+        """The open file, rotated first if these records would take it over the limit."""
         current = self._current
         if current is not None and current.records > 1 and current.size + size > self.max_bytes:
             self.close()
@@ -280,9 +363,11 @@ class WarcWriter:
             if final.exists():
                 continue
             try:
-                handle = temporary.open("xb")
+                handle = io.FileIO(temporary, "xb")
             except FileExistsError:
                 continue
+            except OSError as exc:
+                raise self._failed(temporary, exc) from exc
             break
         opened = _OpenFile(final, temporary, handle)
         info = {
@@ -296,9 +381,13 @@ class WarcWriter:
         record.rec_headers.replace_header("WARC-Date", warc_date(self.clock()))
         buffer = io.BytesIO()
         self._writer._write_warc_record(buffer, record)
-        handle.write(buffer.getvalue())
-        handle.flush()
-        opened.size = len(buffer.getvalue())
+        try:
+            self._append(opened, buffer.getvalue())
+        except WarcWriteError:
+            handle.close()
+            with contextlib.suppress(OSError):  # nothing but a cut warcinfo record in it
+                temporary.unlink()
+            raise
         opened.records = 1
         return opened
 

@@ -2,7 +2,8 @@
 
 A watched article that mentions a case is news on it. A cited page is news only when a changed
 copy mentions a case its previous copy did not (its first copy is the baseline the briefing
-already cites). Each page is an update of each case at most once, ever.
+already cites). Each page is an update of each case at most once, ever. The updates found are
+listed here too: all of them, a run's, or how many each case has.
 """
 
 from __future__ import annotations
@@ -23,6 +24,36 @@ def case_terms(session: Session) -> list[CaseTerms]:
     """Every stored case with its aliases and keywords."""
     cases = session.scalars(select(Case).options(selectinload(Case.terms)).order_by(Case.id))
     return [CaseTerms(c.id, c.name, c.texts("alias"), c.texts("keyword")) for c in cases]
+
+
+def update_counts(session: Session) -> dict[int, int]:
+    """Updates per case id (cases without updates are left out)."""
+    rows = session.execute(select(CaseUpdate.case_id, func.count()).group_by(CaseUpdate.case_id))
+    return dict(rows.all())
+
+
+def found_updates(
+    session: Session, case_id: int | None = None, since: datetime | None = None
+) -> list[CaseUpdate]:
+    """The updates found (of one case, at or after a time), oldest first, their cases loaded."""
+    query = select(CaseUpdate).options(selectinload(CaseUpdate.case))
+    if case_id is not None:
+        query = query.where(CaseUpdate.case_id == case_id)
+    if since is not None:
+        query = query.where(CaseUpdate.found_at >= since)
+    return list(session.scalars(query.order_by(CaseUpdate.found_at, CaseUpdate.id)))
+
+
+def run_updates(session: Session, run_id: int) -> list[CaseUpdate]:
+    """The updates found in the pages a crawl run archived, in the order they were recorded."""
+    return list(
+        session.scalars(
+            select(CaseUpdate)
+            .join(Snapshot, Snapshot.id == CaseUpdate.snapshot_id)
+            .where(Snapshot.crawl_run_id == run_id)
+            .order_by(CaseUpdate.id)
+        )
+    )
 
 
 def page_text(title: str | None, text: str | None) -> str:

@@ -12,6 +12,7 @@ from citations.document import LoadedDocument
 from citations.errors import DocumentError
 from citations.extract import Extraction
 from models.document import Citation, Document, Target
+from models.documents import document_by_content
 from models.targets import ensure_targets
 
 
@@ -37,7 +38,7 @@ def add_document(
     title: str | None = None,
 ) -> DocumentSummary:
     """Store a new revision, or find the identical file already stored (then nothing changes)."""
-    existing = session.scalar(select(Document).where(Document.content_hash == loaded.sha256))
+    existing = document_by_content(session, loaded.sha256)
     if existing is not None:
         return summarise(session, existing, created=False)
     if not extraction.citations:

@@ -7,16 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from archive.warc import read_payload
 from citations.canonical import UrlError, canonical_url
 from cli.app import App
 from cli.crawls import crawl_with_progress, describe, report_run
 from cli.errors import CommandError
 from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
-from models import Citation, Document, Snapshot, Target
-from models.targets import url_hash
+from models import Document, Session, Snapshot, Target
+from models.targets import citation_count, target_by_url, target_snapshots
 
 SNAPSHOT_COLUMNS = (
     Column("id", "ID"),
@@ -79,15 +77,8 @@ def cmd_show(app: App, args: argparse.Namespace) -> int:
     """citewatch show TARGET_OR_URL"""
     with app.database.session() as session:
         target = find_target(session, args.target)
-        snapshots = session.scalars(
-            select(Snapshot)
-            .where(Snapshot.target_id == target.id)
-            .order_by(Snapshot.fetched_at, Snapshot.id)
-        ).all()
-        cited = session.scalar(
-            select(func.count()).select_from(Citation).where(Citation.target_id == target.id)
-        )
-        rows = [snapshot_row(s) for s in snapshots]
+        rows = [snapshot_row(s) for s in target_snapshots(session, target.id)]
+        cited = citation_count(session, target.id)
         header = f"Target {target.id}: {target.canonical_url}  (cited {cited} times)"
     if args.format != "table":
         write_rows(app.out, rows, args.format, SNAPSHOT_COLUMNS)
@@ -100,7 +91,7 @@ def cmd_show(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def find_target(session: Any, reference: str) -> Target:
+def find_target(session: Session, reference: str) -> Target:
     """A target by id, or by any spelling of its URL."""
     if reference.isdigit():
         target = session.get(Target, int(reference))
@@ -109,12 +100,12 @@ def find_target(session: Any, reference: str) -> Target:
             url = canonical_url(reference)
         except UrlError as exc:
             raise CommandError(str(exc)) from exc
-        target = session.scalar(select(Target).where(Target.url_hash == url_hash(url)))
+        target = target_by_url(session, url)
     if target is None:
         raise CommandError(
             f"no target {reference!r} (targets come from documents: `citewatch add`)"
         )
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def snapshot_row(snapshot: Snapshot) -> dict[str, Any]:
@@ -184,11 +175,11 @@ def cmd_warc(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot(session: Any, snapshot_id: int) -> Snapshot:
+def _snapshot(session: Session, snapshot_id: int) -> Snapshot:
     snapshot = session.get(Snapshot, snapshot_id)
     if snapshot is None:
         raise CommandError(f"no snapshot with id {snapshot_id} (see `citewatch show URL`)")
-    return snapshot  # type: ignore[no-any-return]
+    return snapshot
 
 
 def _byline(snapshot: Snapshot) -> str:

@@ -8,19 +8,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
-
 from cases.learn import bold_names, learn_spellings
 from cases.matching import CaseMatcher, CaseTerms
 from cases.names import variants
-from cases.updates import case_terms, page_text
+from cases.tracked import case_names, tracked_cases
+from cases.updates import case_terms, found_updates, page_text, update_counts
 from citations.ingest import add_document
 from cli.app import App
 from cli.documents import parse, report_added
 from cli.errors import CommandError
 from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
-from models import Case, CaseTerm, CaseUpdate, Citation, Document
+from models import Case, CaseTerm, Citation, Document, Session
 from models.copies import our_copies
 
 CASE_COLUMNS = (
@@ -109,12 +107,8 @@ def cmd_case_add(app: App, args: argparse.Namespace) -> int:
 def cmd_case_list(app: App, args: argparse.Namespace) -> int:
     """citewatch case list [--format table|csv|json]"""
     with app.database.session() as session:
-        updates = dict(
-            session.execute(
-                select(CaseUpdate.case_id, func.count()).group_by(CaseUpdate.case_id)
-            ).all()
-        )
-        rows = [_case_row(case, updates.get(case.id, 0)) for case in _cases(session)]
+        updates = update_counts(session)
+        rows = [_case_row(case, updates.get(case.id, 0)) for case in tracked_cases(session)]
     list_rows(
         app.out,
         app.err,
@@ -135,7 +129,7 @@ def cmd_case_suggest(app: App, args: argparse.Namespace) -> int:
         say(app.err, f"{args.document}: no names in bold, nothing to propose.")
         return 0
     with app.database.session() as session:
-        stored = {c.name.lower() for c in session.scalars(select(Case))}
+        stored = {name.lower() for name in case_names(session)}
         rows: list[dict[str, Any]] = [
             {
                 "name": s.name,
@@ -228,13 +222,8 @@ def cmd_case_match(app: App, args: argparse.Namespace) -> int:
 def cmd_updates(app: App, args: argparse.Namespace) -> int:
     """citewatch updates [--case NAME] [--since DATE] [--format table|csv|json]"""
     with app.database.session() as session:
-        query = select(CaseUpdate).options(selectinload(CaseUpdate.case))
-        if args.case:
-            query = query.where(CaseUpdate.case_id == _find_case(session, args.case).id)
-        if args.since:
-            query = query.where(
-                CaseUpdate.found_at >= datetime.combine(args.since, datetime.min.time(), UTC)
-            )
+        case_id = _find_case(session, args.case).id if args.case else None
+        since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
         rows = [
             {
                 "case": u.case.name,
@@ -246,7 +235,7 @@ def cmd_updates(app: App, args: argparse.Namespace) -> int:
                 "kind": u.kind,
                 "snapshot": u.snapshot_id,
             }
-            for u in session.scalars(query.order_by(CaseUpdate.found_at, CaseUpdate.id))
+            for u in found_updates(session, case_id, since)
         ]
     list_rows(
         app.out,
@@ -267,26 +256,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _cases(session: Session) -> list[Case]:
-    return list(
-        session.scalars(
-            select(Case)
-            .options(selectinload(Case.terms), selectinload(Case.citations))
-            .order_by(Case.id)
-        )
-    )
-
-
 def _find_case(session: Session, name: str) -> Case:
     """A case by id or name (any letter case)."""
-    for case in _cases(session):
+    for case in tracked_cases(session):
         if (name.isdigit() and case.id == int(name)) or case.name.lower() == name.lower().strip():
             return case
     raise CommandError(f"no case named {name!r} (see `citewatch case list`)")
 
 
 def _ensure_case(session: Session, name: str, now: datetime) -> tuple[Case, bool]:
-    for case in _cases(session):
+    for case in tracked_cases(session):
         if case.name.lower() == name.lower():
             return case, False
     case = Case(name=name[:200], created_at=now)

@@ -10,9 +10,9 @@ from cli.app import App
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
 from config import child_environment
-from crawler.launch import Event, run_crawl
-from models import CrawlRun, Snapshot
-from models.crawls import run_snapshots
+from crawler.launch import CrawlBusy, CrawlExit, Event, crawl_lock, run_crawl
+from models import CrawlRun, DatabaseError, Snapshot
+from models.crawls import mark_failed, run_counts, run_snapshots
 from nightly.after_run import after_run
 
 MAX_FAILURES_SHOWN = 15  # the report lists them all
@@ -27,7 +27,16 @@ FAILURE_COLUMNS = (
 
 def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int | None:
     """Run a crawl child process with a progress bar, then the after-run step (verdicts, states,
-    case news, events, public copies); the crawl run id, None if nothing to do."""
+    case news, events, public copies), holding the data directory's crawl lock throughout; the
+    crawl run id, None if nothing to do."""
+    try:
+        with crawl_lock(app.config.home, f"citewatch {spider}") as lock:
+            return _crawl(app, spider, arguments, lock)
+    except CrawlBusy as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _crawl(app: App, spider: str, arguments: dict[str, str], lock: Any) -> int | None:
     state: dict[str, Any] = {"run": None, "failed": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -50,7 +59,11 @@ def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int
                 state["failed"] += 0 if ok else 1
                 progress.update(task, advance=1, failed=state["failed"])
 
-        result = run_crawl(spider, arguments, child_environment(app.config), on_event, now=app.now)
+        result = run_crawl(
+            spider, arguments, child_environment(app.config), on_event, now=app.now, lock=lock
+        )
+    if result.error is not None:
+        raise CommandError(failure_message(app, spider, result, state["run"]))
     if result.code != 0:
         resume = " Run the same command again to resume." if state["run"] else ""
         raise CommandError(
@@ -71,6 +84,28 @@ def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int
             + (f"; {fallbacks.errors} lookups failed" if fallbacks.errors else ""),
         )
     return int(state["run"])
+
+
+def failure_message(app: App, spider: str, result: CrawlExit, run_id: int | None) -> str:
+    """One line: why the crawl failed, what it kept, and that running it again loses nothing.
+
+    The run is marked failed here when the crawl could not do it itself."""
+    assert result.failure is not None and result.error is not None
+    if result.failure.get("reason") == "not_started":
+        return f"the {spider} crawl cannot start: {result.error}"
+    if not result.failure.get("recorded"):
+        mark_failed(app.database, run_id, result.error, app.clock())
+    stored = ""
+    if run_id is not None:
+        try:
+            with app.database.session() as session:
+                stored = f"; the {run_counts(session, run_id)['fetched']} fetches stored are kept"
+        except DatabaseError:
+            stored = ""
+    return (
+        f"the {spider} crawl stopped: {result.error}{stored}. Run the same command again once "
+        "this is fixed: it fetches what was not stored."
+    )
 
 
 def report_run(app: App, run_id: int, nothing: str) -> None:

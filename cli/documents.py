@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import func, select
 
 from citations.document import LoadedDocument, read_document
 from citations.extract import Extraction, extract_citations
@@ -18,6 +17,7 @@ from cli.errors import CommandError
 from cli.health import REPORT_FORMATS, check_links, write_report
 from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
 from models import Citation, Document
+from models.documents import all_documents, citation_counts
 
 CITATION_COLUMNS = (
     Column("footnote", "Note", {"no_wrap": True}),
@@ -111,11 +111,7 @@ def cmd_citations(app: App, args: argparse.Namespace) -> int:
 def cmd_documents(app: App, args: argparse.Namespace) -> int:
     """citewatch documents [--format table|csv|json]"""
     with app.database.session() as session:
-        counts = dict(
-            session.execute(
-                select(Citation.document_id, func.count()).group_by(Citation.document_id)
-            ).all()
-        )
+        counts = citation_counts(session)
         rows = [
             {
                 "id": d.id,
@@ -127,7 +123,7 @@ def cmd_documents(app: App, args: argparse.Namespace) -> int:
                 "citations": counts.get(d.id, 0),
                 "added_at": d.added_at.isoformat(timespec="seconds"),
             }
-            for d in session.scalars(select(Document).order_by(Document.id))
+            for d in all_documents(session)
         ]
     list_rows(
         app.out,

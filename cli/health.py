@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import func, select
 
 from citations.document import read_document
 from cli.app import App
@@ -21,7 +20,9 @@ from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
 from health.evaluate import refresh_target
 from health.report import ReportRow, current_documents, render_html, report_rows
-from models import Document, Snapshot
+from health.runs import verdict_counts
+from models import Document, Session
+from models.documents import document_by_content
 from models.kinds import LinkState
 
 REPORT_FORMATS = ("table", "csv", "json", "html")
@@ -88,16 +89,13 @@ def check_links(app: App, arguments: dict[str, str]) -> int | None:
 def report_health(app: App, run_id: int) -> None:
     """Verdict counts and state changes of a check run."""
     with app.database.session() as session:
-        counts = session.execute(
-            select(Snapshot.verdict, func.count())
-            .where(Snapshot.crawl_run_id == run_id)
-            .group_by(Snapshot.verdict)
-        ).all()
+        counts = verdict_counts(session, run_id)
     if not counts:
         say(app.out, "Nothing is due: every link was checked recently (--all checks them anyway).")
         return
     verdicts = [
-        {"verdict": verdict or "—", "count": count} for verdict, count in sorted(counts, key=str)
+        {"verdict": verdict or "—", "count": count}
+        for verdict, count in sorted(counts.items(), key=str)
     ]
     write_rows(app.out, verdicts, "table", VERDICT_COLUMNS, title=f"Check run {run_id}")
     report_run(app, run_id, "")
@@ -174,14 +172,14 @@ def _csv(records: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _document_id(session: Any, app: App, reference: str | None) -> int | None:
+def _document_id(session: Session, app: App, reference: str | None) -> int | None:
     """A document id from an id or a file path (the stored document with the same content)."""
     if reference is None:
         return None
     if reference.isdigit():
         return int(reference)
     loaded = read_document(Path(reference), app.limits)
-    document = session.scalar(select(Document).where(Document.content_hash == loaded.sha256))
+    document = document_by_content(session, loaded.sha256)
     if document is None:
         raise CommandError(f"{reference}: not stored yet (run `citewatch add {reference}`)")
     return int(document.id)

@@ -6,8 +6,6 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from alerts.digest import Digest, render
 from alerts.mailer import DeliveryError, send
 from cli.app import App
@@ -16,6 +14,7 @@ from cli.output import FORMATS, Column, list_rows, say
 from config.clock import utc_now
 from models import Database, JobRun
 from nightly.cycle import CycleBusy, run_cycle, send_digest
+from nightly.runs import recent_job_runs
 from scheduler import build_scheduler, next_run, run_in_foreground
 
 RUN_COLUMNS = (
@@ -77,15 +76,7 @@ def cmd_nightly(app: App, args: argparse.Namespace) -> int:
 def cmd_runs(app: App, args: argparse.Namespace) -> int:
     """citewatch runs [--limit N] [--format table|csv|json]"""
     with app.database.session() as session:
-        cycles = list(
-            session.scalars(
-                select(JobRun.cycle).distinct().order_by(JobRun.cycle.desc()).limit(args.limit)
-            )
-        )
-        jobs = session.scalars(
-            select(JobRun).where(JobRun.cycle.in_(cycles)).order_by(JobRun.cycle, JobRun.id)
-        ).all()
-        rows = [_run_row(job) for job in jobs]
+        rows = [_run_row(job) for job in recent_job_runs(session, args.limit)]
     list_rows(
         app.out,
         app.err,

@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import select
-
+from cases.updates import run_updates
 from cli.app import App
 from cli.crawls import crawl_with_progress
 from cli.errors import CommandError
 from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
 from config import child_environment
 from crawler.launch import Event, run_crawl
-from models import Article, CaseUpdate, Snapshot, Source
+from models import Source
 from watch.listings import KINDS
-from watch.sources import SourceError, active_sources, add_source, cited_hosts
+from watch.sources import (
+    SourceError,
+    add_source,
+    all_sources,
+    archived_any_article,
+    cited_hosts,
+    watched_sources,
+)
 
 MAX_OFFERED_SHOWN = 15
 SOURCE_COLUMNS = (
@@ -83,7 +89,7 @@ def cmd_source_add(app: App, args: argparse.Namespace) -> int:
 def cmd_source_list(app: App, args: argparse.Namespace) -> int:
     """citewatch source list [--format table|csv|json]"""
     with app.database.session() as session:
-        rows = [_source_row(s) for s in session.scalars(select(Source).order_by(Source.id))]
+        rows = [_source_row(s) for s in all_sources(session)]
         offered = [{"host": host, "citations": n} for host, n in cited_hosts(session)]
     if args.format != "table":
         extra = [{"status": "offered", **row} for row in offered]
@@ -140,7 +146,7 @@ def cmd_watch(app: App, args: argparse.Namespace) -> int:
     with app.database.session() as session:
         if args.source is not None and session.get(Source, args.source) is None:
             raise CommandError(f"no source with id {args.source} (see `citewatch source list`)")
-        if session.scalars(active_sources(args.source)).first() is None:
+        if not watched_sources(session, args.source):
             raise CommandError(
                 "no sources to watch; add one with `citewatch source add URL` or find a cited "
                 "site's feeds with `citewatch source discover HOST --add`"
@@ -157,27 +163,17 @@ def report_watch(app: App, run_id: int, source_id: int | None) -> None:
     with app.database.session() as session:
         polls = [
             {"url": s.url, "new": s.last_new, "state": _state(s)}
-            for s in session.scalars(active_sources(source_id))
+            for s in watched_sources(session, source_id)
         ]
         news = [
             {"case": u.case.name, "matched": u.matched, "url": u.url}
-            for u in session.scalars(
-                select(CaseUpdate)
-                .join(Snapshot, Snapshot.id == CaseUpdate.snapshot_id)
-                .where(Snapshot.crawl_run_id == run_id)
-                .order_by(CaseUpdate.id)
-            )
+            for u in run_updates(session, run_id)
         ]
-        archived = session.scalar(
-            select(Snapshot.id)
-            .join(Article, Article.target_id == Snapshot.target_id)
-            .where(Snapshot.crawl_run_id == run_id)
-            .limit(1)
-        )
+        archived = archived_any_article(session, run_id)
     write_rows(app.out, polls, "table", POLL_COLUMNS, title=f"Watch run {run_id}")
     if news:
         write_rows(app.out, news, "table", NEWS_COLUMNS, title="News on the cases")
-    elif archived is not None:
+    elif archived:
         say(app.out, "No new article mentions a tracked case.")
 
 

@@ -101,12 +101,23 @@ class CrawlConfig:
     # Answer DNS for these hosts ourselves, "host=address" (like curl --resolve): reaches a
     # site whose name the local resolver blocks.
     pinned_hosts: tuple[str, ...] = ()
+    # Ask these DNS servers, "address" or "address:port" ("[v6]:port"), instead of the system
+    # resolver: a crawl that must not depend on the machine's resolver settings.
+    nameservers: tuple[str, ...] = ()
     probe_siblings: bool = True  # fetch one random sibling URL per host to spot soft-404s
     max_body_mb: int = 20  # also caps decompressed bodies
     extraction_timeout: float = 60.0
     extraction_workers: int = 2
+    # A crawl does not start with less free space than this in the data or WARC directory: a
+    # disk that fills up mid-crawl stops it (cleanly), but better not to begin. 0: no check.
+    min_free_mb: int = 500
+    # How long a crawl waits for a database another process is writing (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) before it stops with the database named as the reason.
+    database_timeout: float = 30.0
 
     def __post_init__(self) -> None:
+        if self.min_free_mb < 0 or self.database_timeout <= 0:
+            raise ValueError("min_free_mb cannot be negative; database_timeout must be positive")
         if (
             self.timeout <= 0
             or self.delay < 0
@@ -128,6 +139,8 @@ class CrawlConfig:
                 raise ValueError(f"pinned_hosts: {pin!r} is not host=address") from None
             if not host.strip():
                 raise ValueError(f"pinned_hosts: {pin!r} names no host")
+        for server in self.nameservers:
+            parse_nameserver(server)
         for network in self.allow_networks:
             try:
                 ipaddress.ip_network(network, strict=False)
@@ -141,6 +154,29 @@ class CrawlConfig:
             host.strip().lower(): address.strip()
             for host, _, address in (pin.partition("=") for pin in self.pinned_hosts)
         }
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """A name server as (IP address, port) from "address", "address:port" or "[v6]:port"."""
+    value = text.strip()
+    address, port = value, "53"
+    if value.startswith("["):
+        address, _, rest = value[1:].partition("]")
+        if rest:
+            port = rest[1:] if rest.startswith(":") else ""  # "" is refused below
+    elif value.count(":") == 1:
+        address, _, port = value.partition(":")
+    try:
+        ipaddress.ip_address(address)
+        number = int(port)
+    except ValueError:
+        number = 0
+    if not 0 < number < 65536:
+        raise ValueError(
+            f"nameservers: {text!r} is not an IP address, optionally with :port "
+            '(e.g. "9.9.9.9", "127.0.0.1:5353", "[2620:fe::fe]:53")'
+        )
+    return str(ipaddress.ip_address(address)), number
 
 
 @dataclass(frozen=True)

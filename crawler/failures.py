@@ -14,6 +14,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
+    StopDownload,
     UnsupportedURLSchemeError,
 )
 from twisted.internet.defer import CancelledError
@@ -35,6 +36,18 @@ from crawler.policy import BlockedAddressError, BlockedByPolicyError
 from models.kinds import Outcome
 
 
+class BodyTooLargeError(StopDownload):
+    """A body went over the size cap while it streamed in (an endless or oversized body without
+    a Content-Length): the download stops there, the response's status and headers known."""
+
+    def __init__(self, received: int, limit: int) -> None:
+        super().__init__(fail=True)
+        self.received, self.limit = received, limit
+
+    def __str__(self) -> str:
+        return f"body over the download max size ({self.limit} bytes): {self.received} received"
+
+
 @dataclass(frozen=True)
 class Rule:
     """Exceptions of these types (whose message holds `says`, if given) mean this outcome."""
@@ -48,6 +61,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.POLICY, (BlockedByPolicyError, BlockedAddressError, UnsupportedURLSchemeError)),
     Rule(Outcome.POLICY, (IgnoreRequest,), "robots.txt"),
+    Rule(Outcome.TOO_LARGE, (BodyTooLargeError,)),
     Rule(Outcome.TOO_LARGE, (DownloadCancelledError, CancelledError, IgnoreRequest), "max size"),
     Rule(Outcome.TOO_LARGE, (IgnoreRequest,), "maxsize"),
     Rule(Outcome.REDIRECT_LOOP, (IgnoreRequest,), "max redirections"),

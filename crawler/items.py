@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.exceptions import StopDownload
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -37,12 +38,12 @@ class FetchResult:
     url: str
     fetched_at: datetime
     outcome: Outcome
-    exchanges: list[HttpExchange] = field(default_factory=list)
+    exchanges: list[HttpExchange] = field(default_factory=list, repr=False)
     status: int | None = None
     final_url: str | None = None
     redirect_chain: list[dict[str, Any]] = field(default_factory=list)
     content_type: str | None = None
-    body: bytes = b""  # decompressed, for text extraction
+    body: bytes = field(default=b"", repr=False)  # decompressed, for text extraction
     error: str | None = None
     response_record: RecordLocation | None = None
     revisit_of: int | None = None
@@ -81,21 +82,28 @@ class FetchResult:
 
     @classmethod
     def from_failure(cls, failure: Failure, fetched_at: datetime) -> FetchResult:
-        """No usable response: the outcome class says why, with any exchanges seen on the way."""
+        """No usable response: the outcome class says why, with any exchanges seen on the way.
+
+        A download stopped part-way (a body over the size cap) still told its status: kept as
+        evidence, though nothing of the body is archived."""
         request: Request = failure.request  # type: ignore[attr-defined]
         error = (
             failure.value if isinstance(failure.value, BaseException) else Exception(str(failure))
         )
         exchanges = list(request.meta.get(EXCHANGES, []))
         last = exchanges[-1] if exchanges else None
+        stopped = error.response if isinstance(error, StopDownload) else None
+        status, final_url = (last.status, last.url) if last else (None, None)
+        if stopped is not None:
+            status, final_url = stopped.status, stopped.url
         return cls(
             target_id=request.meta[TARGET],
             url=request.meta.get("redirect_urls", [request.url])[0],
             fetched_at=fetched_at,
             outcome=classify_failure(error),
             exchanges=exchanges,
-            status=last.status if last else None,
-            final_url=last.url if last else None,
+            status=status,
+            final_url=final_url,
             redirect_chain=_chain(request, request.url, None),
             error=describe_failure(error),
         )

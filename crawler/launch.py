@@ -1,24 +1,137 @@
-"""Start a crawl child process and follow its progress events (no Scrapy import here)."""
+"""Start a crawl child process and follow its progress events (no Scrapy import here).
+
+One crawl per data directory at a time. The crawl lock (`crawl.lock` in the data directory, an
+flock on an open file) is taken by the parent before it starts the child and handed down to it
+(the child holds the same open file), so it is held until both have let go: the child's whole
+life, and the parent's after-run step. A crawl started alone (`python -m crawler`) takes the
+lock itself. The lock is never unlocked explicitly (that would release the child's hold too):
+it goes when the last process holding the file closes it or dies.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 Event = dict[str, Any]
+
+# Exit codes of the crawl child (3, bad configuration, as the CLI's).
+EXIT_FINISHED = 0  # got through its plan
+EXIT_STOPPED = 1  # cut short (interrupted, shut down): the run resumes next time
+EXIT_FAILED = 2  # storage failed: what was stored is kept, the run is marked failed
+EXIT_NOT_STARTED = 4  # another crawl holds the data directory, or storage is not usable
+LOCK_NAME = "crawl.lock"
+
+
+class CrawlNotStarted(Exception):
+    """A crawl cannot start: its data directory is busy, full or not writable."""
+
+
+class CrawlBusy(CrawlNotStarted):
+    """Another crawl holds this data directory."""
+
+
+class CrawlLock:
+    """The data directory's crawl lock, held through an open file."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+
+    @property
+    def fd(self) -> int:
+        return self.handle.fileno()
+
+    @classmethod
+    def acquire(cls, home: Path, holder: str) -> CrawlLock:
+        """Take the lock of `home`, or raise CrawlBusy naming who holds it."""
+        home.mkdir(parents=True, exist_ok=True)
+        handle = (home / LOCK_NAME).open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            who = " ".join(handle.read().split())
+            handle.close()
+            raise CrawlBusy(
+                f"another crawl is running on {home}{f' ({who})' if who else ''}; "
+                "try again when it ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"{holder}, pid {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
+        handle.flush()
+        return cls(handle)
+
+    @classmethod
+    def inherit(cls, fd: int) -> CrawlLock:
+        """The lock a parent handed down: its open file, checked to hold the lock."""
+        handle = os.fdopen(fd, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # already ours: a no-op
+        except BlockingIOError:
+            handle.close()
+            raise CrawlBusy(f"file descriptor {fd} does not hold the crawl lock") from None
+        return cls(handle)
+
+    def close(self) -> None:
+        """Let go (the lock is released once no process holds the file)."""
+        self.handle.close()
+
+
+@contextmanager
+def crawl_lock(home: Path, holder: str) -> Iterator[CrawlLock]:
+    """Hold the crawl lock of `home` for the block, or raise CrawlBusy."""
+    lock = CrawlLock.acquire(home, holder)
+    try:
+        yield lock
+    finally:
+        lock.close()
+
+
+def check_storage(directories: Iterable[Path], min_free_mb: int) -> None:
+    """Raise CrawlNotStarted unless each directory is writable with `min_free_mb` free."""
+    for directory in dict.fromkeys(directories):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            raise CrawlNotStarted(f"{directory} is not writable: {exc.strerror or exc}") from None
+        free = shutil.disk_usage(directory).free // 2**20
+        if free < min_free_mb:
+            raise CrawlNotStarted(
+                f"only {free} MB free in {directory}; a crawl needs {min_free_mb} MB "
+                "(crawl.min_free_mb): free some space, or lower the setting"
+            )
 
 
 @dataclass(frozen=True)
 class CrawlExit:
-    """How the child ended: its exit code and the last events it sent."""
+    """How the child ended: its exit code, its closing event, and why it failed if it did."""
 
     code: int
     closed: Event | None
+    failure: Event | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The failure in one line, if the child said why it failed."""
+        if self.failure is None:
+            return None
+        return " ".join(str(self.failure.get("error", "")).split()) or None
 
 
 def run_crawl(
@@ -28,8 +141,11 @@ def run_crawl(
     on_event: Callable[[Event], None],
     now: str | None = None,
     cwd: Path | None = None,
+    lock: CrawlLock | None = None,
 ) -> CrawlExit:
-    """Run `python -m crawler SPIDER ...` and hand each JSON event line to `on_event`."""
+    """Run `python -m crawler SPIDER ...` and hand each JSON event line to `on_event`.
+
+    With `lock`, the child holds the caller's crawl lock; without, it takes the lock itself."""
     command: Sequence[str] = [
         sys.executable,
         "-m",
@@ -37,10 +153,19 @@ def run_crawl(
         spider,
         *(f"{name}={value}" for name, value in arguments.items()),
         *(["--now", now] if now else []),
+        *(["--lock-fd", str(lock.fd)] if lock else []),
+        "--parent",
+        str(os.getpid()),
     ]
-    closed = None
+    closed = failure = None
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env=dict(environment), cwd=cwd, bufsize=1
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(environment),
+        cwd=cwd,
+        bufsize=1,
+        pass_fds=(lock.fd,) if lock else (),
     ) as child:
         assert child.stdout is not None
         for line in child.stdout:
@@ -48,8 +173,12 @@ def run_crawl(
                 event = json.loads(line)
             except json.JSONDecodeError:
                 continue  # stray output from a library: not an event
+            if not isinstance(event, dict):
+                continue
             if event.get("event") == "closed":
                 closed = event
+            elif event.get("event") == "failed":
+                failure = event
             on_event(event)
         code = child.wait()
-    return CrawlExit(code, closed)
+    return CrawlExit(code, closed, failure)

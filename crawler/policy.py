@@ -19,7 +19,11 @@ class BlockedByPolicyError(IgnoreRequest):
 
 
 class BlockedAddressError(DNSLookupError):
-    """A host name that resolves only to addresses citewatch may not connect to."""
+    """A host name that resolves to an address citewatch may not connect to; `reason` says so."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(reason)
+        self.host, self.reason = host, reason
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,17 @@ class AddressPolicy:
         parts = urlsplit(url)
         if parts.scheme not in ALLOWED_SCHEMES:
             return f"only http and https are fetched, not {parts.scheme or 'a relative URL'}"
-        host = (parts.hostname or "").strip("[]")
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return None  # a host name: the resolver applies the policy to its addresses
+        address = literal_address(parts.hostname or "")
+        if address is None:
+            return None  # a host name: judged on the addresses it is looked up to
         if not self.allows(address):
             return f"{address} is a private, loopback, link-local or reserved address"
+        return None
+
+
+def literal_address(host: str) -> Address | None:
+    """The IP address a URL's host is written as, if it is one (no lookup needed)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
         return None

@@ -27,8 +27,9 @@ HTTPERROR_ALLOW_ALL = True  # a 404 is evidence too: archive it
 CONCURRENT_ITEMS = 1
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = True  # some sites set a cookie on the first hop and expect it on the next
+# Names are looked up once per crawl by the safety middleware (crawler.resolver.HostLookups);
+# the reactor's resolver only hands out the address it vetted.
 TWISTED_DNS_RESOLVER = "crawler.resolver.PolicyResolver"
-DNSCACHE_ENABLED = True
 DOWNLOAD_DELAY_JITTER = 0.5  # waits between 0.5 and 1.5 times the delay
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Transient answers only (exceptions: crawler.retry.TRANSIENT); never 404, 403 or 410.
@@ -89,6 +90,7 @@ def apply_config(settings: BaseSettings, config: Config, priority: str = "spider
         "CITEWATCH_ALLOW_PRIVATE_NETWORKS": crawl.allow_private_networks,
         "CITEWATCH_ALLOW_NETWORKS": list(crawl.allow_networks),
         "CITEWATCH_PINNED_HOSTS": crawl.pins,
+        "CITEWATCH_NAMESERVERS": list(crawl.nameservers),
         "CITEWATCH_RETRY_BACKOFF": crawl.retry_backoff,
         "CITEWATCH_MAX_RETRY_AFTER": crawl.max_retry_after,
     }

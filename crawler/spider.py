@@ -17,8 +17,8 @@ from crawler.context import CrawlContext
 from crawler.items import PREVIOUS, PROBE, TARGET, FetchResult, ProbeResult
 from crawler.probes import one_per_host, sibling_url
 from crawler.progress import planned
-from models import Target
-from models.crawls import ArchivedCopy, finish_run
+from models import DatabaseError, Target
+from models.crawls import ArchivedCopy, fail_run, finish_run
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -99,9 +99,20 @@ class CitewatchSpider(scrapy.Spider):
         yield ProbeResult.from_failure(failure, self.context.clock())
 
     def closed(self, reason: str) -> None:
-        """A run that got through its plan is finished; an interrupted one resumes next time."""
+        """A run that got through its plan is finished; an interrupted one resumes next time;
+        one whose storage failed is marked failed, with the reason (or by the parent process,
+        if the database is what failed)."""
         context = self.context
-        if reason != "finished" or context.run_id is None:
+        if context.run_id is None or (reason != "finished" and context.failure is None):
             return
-        with context.database.session() as session:
-            finish_run(session, context.run_id, context.clock())
+        failure = context.failure
+        try:
+            with context.database.session() as session:
+                if failure is None:
+                    finish_run(session, context.run_id, context.clock())
+                else:
+                    fail_run(session, context.run_id, failure.error, context.clock())
+        except DatabaseError:
+            return  # the failure is kept in the context: the parent process marks the run
+        if failure is not None:
+            failure.recorded = True

@@ -23,7 +23,14 @@ from health.states import (
     next_check,
     ok_streak,
 )
-from health.verdicts import GOOD, Evidence, Observation, classify, is_permanent
+from health.verdicts import (
+    CONNECTION_FAILURES,
+    GOOD,
+    Evidence,
+    Observation,
+    classify,
+    is_permanent,
+)
 from models import Citation, CrawlRun, Probe, Snapshot, Target
 from models.base import batches
 from models.kinds import LinkState, Outcome, Verdict
@@ -83,10 +90,20 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         )
     )
     targets = _by_id(session, {s.target_id for s in snapshots})
+    # A network outage shows as hosts that answered before failing now. Hosts that already
+    # failed to connect last time are no evidence either way: were they counted, a night on
+    # which only the dying hosts are due would look like an outage, and they would never die.
+    before = _previous_outcomes(session, list(targets), run_id)
     by_host: dict[str, list[Outcome]] = defaultdict(list)
+    already_failing: dict[str, bool] = {}
     for snapshot in snapshots:
-        by_host[targets[snapshot.target_id].host].append(snapshot.outcome)
-    run.degraded = is_degraded(by_host, config.outage_share, config.outage_min_hosts)
+        host = targets[snapshot.target_id].host
+        by_host[host].append(snapshot.outcome)
+        previous = before.get(snapshot.target_id)
+        failing = previous is not None and previous in CONNECTION_FAILURES
+        already_failing[host] = already_failing.get(host, True) and failing
+    witnesses = {h: o for h, o in by_host.items() if not already_failing[h]}
+    run.degraded = is_degraded(witnesses, config.outage_share, config.outage_min_hosts)
     health = RunHealth(run_id, run.degraded)
     probes = _probe_texts(session, run_id)
     baselines = _baselines(session, list(targets), run_id)
@@ -187,6 +204,23 @@ def _texts(session: Session, snapshot_ids: set[int | None]) -> dict[int, str]:
     for chunk in batches(keys):
         rows = session.execute(select(Snapshot.id, Snapshot.text).where(Snapshot.id.in_(chunk)))
         found.update({snapshot_id: text for snapshot_id, text in rows if text})
+    return found
+
+
+def _previous_outcomes(session: Session, target_ids: list[int], run_id: int) -> dict[int, Outcome]:
+    """Each target's outcome at its latest check before this run."""
+    found: dict[int, Outcome] = {}
+    for chunk in batches(target_ids):
+        rows = session.execute(
+            select(Snapshot.target_id, Snapshot.outcome)
+            .where(
+                Snapshot.target_id.in_(chunk),
+                or_(Snapshot.crawl_run_id.is_(None), Snapshot.crawl_run_id != run_id),
+            )
+            .order_by(Snapshot.fetched_at, Snapshot.id)
+        )
+        for target_id, outcome in rows:
+            found[target_id] = outcome  # oldest first: the latest stays
     return found
 
 

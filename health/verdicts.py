@@ -34,7 +34,10 @@ OUTCOME_VERDICTS: dict[Outcome, Verdict] = {
     Outcome.ERROR: Verdict.UNREACHABLE,
     Outcome.POLICY: Verdict.BLOCKED,
     Outcome.REDIRECT_LOOP: Verdict.SERVER_ERROR,
-    Outcome.TOO_LARGE: Verdict.OK,  # the server answered, with more than we keep
+    # Over the size cap: no copy is held and the page was not seen (a 30 MB "404" is possible),
+    # so never ok. Like a policy refusal, citewatch's own limit stands between us and the page:
+    # blocked (raise crawl.max_body_mb to archive it).
+    Outcome.TOO_LARGE: Verdict.BLOCKED,
 }
 STATUS_VERDICTS: dict[int, Verdict] = {
     401: Verdict.BLOCKED,

@@ -1,5 +1,7 @@
 """The SQL index: typed SQLAlchemy models and database access, usable from any process."""
 
+from sqlalchemy.orm import Session  # what Database.session() gives, for callers' annotations
+
 from models.alerts import AlertEvent, JobRun, OutboxMessage
 from models.base import Base
 from models.cases import Article, Case, CaseTerm, CaseUpdate, Source
@@ -22,6 +24,7 @@ __all__ = [
     "JobRun",
     "OutboxMessage",
     "Probe",
+    "Session",
     "Snapshot",
     "Source",
     "Target",

@@ -10,15 +10,21 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.base import batches
+from models.database import Database, DatabaseError
 from models.document import Citation, Target
 from models.kinds import Extraction, RunKind, RunStatus
 from models.snapshot import CrawlRun, Snapshot
+
+MAX_ERROR = 1000  # characters of a failed run's reason
 
 
 def start_or_resume_run(
     session: Session, kind: RunKind, scope: str, refresh: bool, now: datetime
 ) -> tuple[CrawlRun, bool]:
-    """The unfinished run with the same parameters (resumed), else a new one."""
+    """The unfinished run with the same parameters (resumed), else a new one.
+
+    Only ever called by a crawl holding its data directory's crawl lock (crawler.launch): an
+    unfinished run is then one whose crawl process is dead, never one another crawl is using."""
     run = session.scalar(
         select(CrawlRun)
         .where(CrawlRun.kind == kind, CrawlRun.scope == scope, CrawlRun.refresh == refresh)
@@ -42,6 +48,32 @@ def finish_run(session: Session, run_id: int, now: datetime) -> None:
     if run is not None:
         run.status = RunStatus.FINISHED
         run.finished_at = now
+
+
+def fail_run(session: Session, run_id: int, error: str, now: datetime) -> bool:
+    """Mark a running run failed, with the reason in one line; whether it was still running.
+
+    A failed run is never resumed: the next run fetches again what this one did not store."""
+    run = session.get(CrawlRun, run_id)
+    if run is None or run.status != RunStatus.RUNNING:
+        return False
+    run.status = RunStatus.FAILED
+    run.finished_at = now
+    run.error = " ".join(error.split())[:MAX_ERROR]
+    return True
+
+
+def mark_failed(database: Database, run_id: int | None, error: str, now: datetime) -> bool:
+    """Mark a crawl's run failed from the parent process, when the crawl could not (its own
+    database writes were what failed); False if the database still refuses (the run then
+    resumes next time, which loses nothing either)."""
+    if run_id is None:
+        return False
+    try:
+        with database.session() as session:
+            return fail_run(session, run_id, error, now)
+    except DatabaseError:
+        return False
 
 
 def archived_targets() -> Select[Any]:

@@ -42,6 +42,7 @@ class CrawlRun(Base):
     # Most hosts failed at the connection level: the local network's fault, so no failure counts.
     degraded: Mapped[bool] = mapped_column(default=False, server_default=false())
     evaluated_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)  # why a failed run stopped, in one line
 
 
 class Probe(Base):

@@ -1,4 +1,4 @@
-"""Targets are shared by every document that cites them: get or create them in bulk."""
+"""Targets, shared by every document that cites them: created in bulk, looked up, listed."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.base import batches
-from models.document import Target
+from models.document import Citation, Target
+from models.snapshot import Snapshot
 
 
 def url_hash(canonical_url: str) -> str:
@@ -44,3 +45,27 @@ def ensure_targets(
         for target in session.scalars(select(Target).where(Target.url_hash.in_(chunk))):
             found[target.canonical_url] = target
     return found
+
+
+def target_by_url(session: Session, canonical_url: str) -> Target | None:
+    """The target of a canonical URL, if any document cites it or a source found it."""
+    return session.scalar(select(Target).where(Target.url_hash == url_hash(canonical_url)))
+
+
+def target_snapshots(session: Session, target_id: int) -> list[Snapshot]:
+    """Every snapshot of a target, oldest first."""
+    return list(
+        session.scalars(
+            select(Snapshot)
+            .where(Snapshot.target_id == target_id)
+            .order_by(Snapshot.fetched_at, Snapshot.id)
+        )
+    )
+
+
+def citation_count(session: Session, target_id: int) -> int:
+    """How many citations, in every stored document, point to a target."""
+    count = session.scalar(
+        select(func.count()).select_from(Citation).where(Citation.target_id == target_id)
+    )
+    return count or 0

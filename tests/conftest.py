@@ -1,4 +1,9 @@
-"""Shared fixtures: the bundled example, and a fresh database on SQLite or PostgreSQL."""
+"""Shared fixtures: the bundled example, and a fresh database on SQLite or PostgreSQL.
+
+Also the suite's rules: no connection outside loopback, from this process (pytest-socket, set
+up in pyproject.toml, and the loopback guard) or from any Python process a test starts (the
+guard again, inherited through PYTHONPATH); Hypothesis deterministic unless asked otherwise.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from models import Database
 from tests.support import EXAMPLE
 from tests.support.databases import postgres_schema_url
+from tests.support.offline import loopback_guard, with_guard
+
+# Deterministic by default, so CI and every developer see the same examples; a developer
+# hunting for new counterexamples runs with HYPOTHESIS_PROFILE=explore.
+settings.register_profile("citewatch", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "citewatch"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Guard this process and, through the environment, every child it starts."""
+    os.environ["PYTHONPATH"] = with_guard(os.environ)["PYTHONPATH"]
+    loopback_guard.install()
 
 
 @pytest.fixture

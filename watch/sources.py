@@ -59,6 +59,27 @@ def active_sources(source_id: int | None = None) -> Select[Source]:
     return query if source_id is None else query.where(Source.id == source_id)
 
 
+def all_sources(session: Session) -> list[Source]:
+    """Every source, watched or not, in the order they were added."""
+    return list(session.scalars(select(Source).order_by(Source.id)))
+
+
+def watched_sources(session: Session, source_id: int | None = None) -> list[Source]:
+    """The sources being watched (or the one with this id, if it is), in order."""
+    return list(session.scalars(active_sources(source_id)))
+
+
+def archived_any_article(session: Session, run_id: int) -> bool:
+    """Whether a crawl run stored a snapshot of any article found on a source."""
+    first = session.scalar(
+        select(Snapshot.id)
+        .join(Article, Article.target_id == Snapshot.target_id)
+        .where(Snapshot.crawl_run_id == run_id)
+        .limit(1)
+    )
+    return first is not None
+
+
 def cited_hosts(session: Session) -> list[tuple[str, int]]:
     """Hosts cited by stored documents that no source watches yet, most cited first."""
     watched = select(Source.host).where(Source.active.is_(True))

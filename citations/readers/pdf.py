@@ -20,6 +20,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
+from archive.pdf_limits import PdfLimits, PdfTooLargeError, check_pdf_streams
 from citations.errors import DocumentError
 from citations.parts import TO_SUPERSCRIPT, DocumentParts, markdown_link
 from citations.readers.text import parse_text
@@ -75,8 +76,14 @@ class Line:
         )
 
 
-def parse_pdf(data: bytes, name: str, progress: Progress | None = None) -> DocumentParts:
+def parse_pdf(
+    data: bytes, name: str, progress: Progress | None = None, limits: PdfLimits | None = None
+) -> DocumentParts:
     """Body text first, then every page's notes, read as a plain-text document."""
+    try:
+        check_pdf_streams(data, limits)  # pdfminer would inflate a bomb whole, in memory
+    except PdfTooLargeError as exc:
+        raise DocumentError(name, str(exc)) from None
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = _read_pages(pdf, progress)

@@ -3,6 +3,10 @@
 Rows are written in small batches (every BATCH items or FLUSH_SECONDS): one commit per fetch
 would cost more than the fetch. A batch is committed only after its WARC records are on disk,
 so a killed crawl leaves at most a batch of fetches to repeat, never a row without evidence.
+
+A batch the database refuses is lost as a whole (the next run fetches it again) and its metadata
+records are taken back out of the WARC file; after a WARC failure, the rows of fetches whose
+records were already written are still committed, without their metadata records.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from scrapy import Spider
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from archive.warc import payload_sha256
+from archive.warc import WarcWriteError, payload_sha256
 from crawler.context import CrawlContext
 from crawler.items import FetchResult
 from crawler.pipelines.base import CrawlPipeline
 from crawler.pipelines.warc import NOT_MODIFIED
-from models import Snapshot
+from models import DatabaseError, Snapshot
 from models.crawls import ArchivedCopy
 
 BATCH = 50
@@ -53,42 +57,66 @@ class SnapshotPipeline(CrawlPipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchResult):
             return item
-        self.pending.append(_Pending(item, self._row(item)))
+        with self.storing(after_warc_failure=True):
+            self.pending.append(_Pending(item, self._row(item)))
         if len(self.pending) >= BATCH:
             self.flush()
         self.stats.inc_value(f"citewatch/outcome/{item.outcome}")
         return item
 
     def flush(self) -> None:
-        """Insert the pending rows, write their metadata records, commit."""
+        """Insert the pending rows, write their metadata records, commit (never raises: a
+        failure stops the crawl through the context)."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        failure = self.context.failure
+        if failure is not None and failure.database:
+            self.stats.inc_value("citewatch/storage/dropped", len(batch))
+            return
+        held = any(entry.item.response_record for entry in batch)
+        mark = self.context.warc.mark() if held else None
         started = time.monotonic()
-        with self.context.database.session() as session:
-            session.add_all(p.snapshot for p in batch)
-            session.flush()
-            for entry in batch:
-                item, record = entry.item, entry.item.response_record
-                item.snapshot_id = entry.snapshot.id
-                if record is not None and item.revisit_of is None:
-                    self.context.warc.write_metadata(
-                        item.final_url or item.url,
-                        record,
-                        {
-                            "citewatch-snapshot-id": entry.snapshot.id,
-                            "citewatch-target-id": item.target_id,
-                            "citewatch-cited-url": item.url,
-                            "citewatch-outcome": item.outcome,
-                            "citewatch-redirects": " -> ".join(
-                                hop["url"] for hop in item.redirect_chain
-                            ),
-                        },
-                    )
+        try:
+            with self.context.database.session() as session:
+                session.add_all(p.snapshot for p in batch)
+                session.flush()
+                tied = held
+                for entry in batch:
+                    entry.item.snapshot_id = entry.snapshot.id
+                    if tied:
+                        tied = self._tie(entry)
+        except DatabaseError:  # the context has stopped the crawl
+            if mark is not None:
+                self.context.warc.rollback(mark)  # no metadata record for a row not stored
+            self.stats.inc_value("citewatch/storage/dropped", len(batch))
+            return
         self.stats.inc_value("citewatch/snapshots/batches")
         self.stats.max_value(
             "citewatch/snapshots/slowest_batch_ms", int((time.monotonic() - started) * 1000)
         )
+
+    def _tie(self, entry: _Pending) -> bool:
+        """The metadata record tying a full copy to its row; False once the WARC has failed."""
+        item, record = entry.item, entry.item.response_record
+        if record is None or item.revisit_of is not None:
+            return True
+        try:
+            self.context.warc.write_metadata(
+                item.final_url or item.url,
+                record,
+                {
+                    "citewatch-snapshot-id": entry.snapshot.id,
+                    "citewatch-target-id": item.target_id,
+                    "citewatch-cited-url": item.url,
+                    "citewatch-outcome": item.outcome,
+                    "citewatch-redirects": " -> ".join(hop["url"] for hop in item.redirect_chain),
+                },
+            )
+        except WarcWriteError as exc:
+            self.context.storage_failed(exc)
+            return False
+        return True
 
     def _row(self, item: FetchResult) -> Snapshot:
         """The snapshot row of a fetch (a revisit takes its original's metadata, not its text)."""

@@ -22,8 +22,13 @@ class WarcPipeline(CrawlPipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchResult):
             return item
-        if not item.exchanges:
-            return item
+        with self.storing():
+            if item.exchanges:
+                self._write(item)
+        return item
+
+    def _write(self, item: FetchResult) -> None:
+        """The exchanges of a fetch; a failed write leaves no part of this fetch's records."""
         warc = self.context.warc
         *earlier, last = item.exchanges
         for exchange in earlier:
@@ -32,7 +37,7 @@ class WarcPipeline(CrawlPipeline):
         if copy is None:
             item.response_record, _ = warc.write_exchange(last)
             self.stats.inc_value("citewatch/warc/records", 2 * len(item.exchanges))
-            return item
+            return
         item.revisit_of = copy.snapshot_id
         digest = hex_to_warc_digest(copy.payload_sha256) if copy.payload_sha256 else None
         item.response_record = warc.write_revisit(
@@ -43,7 +48,6 @@ class WarcPipeline(CrawlPipeline):
         )
         self.stats.inc_value("citewatch/warc/records", 2 * len(earlier) + 1)
         self.stats.inc_value("citewatch/warc/revisits")
-        return item
 
     def _archived_copy(self, item: FetchResult) -> ArchivedCopy | None:
         """The full copy this fetch repeats: for a 304 the one whose validators were sent, else

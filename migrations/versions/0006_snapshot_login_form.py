@@ -1,4 +1,4 @@
-"""snapshots remember whether the page asked for a password
+"""snapshots remember whether the page asked for a password; runs judged in the crawl process
 
 Revision ID: 0006
 Revises: 0005
@@ -21,6 +21,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("login_form", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    # Until now the crawl process judged its own runs (watch runs without saying so): every
+    # finished run has been processed, and the after-run step must not do it again.
+    op.execute(
+        "UPDATE crawl_runs SET evaluated_at = finished_at "
+        "WHERE status = 'finished' AND evaluated_at IS NULL"
+    )
 
 
 def downgrade() -> None:

@@ -1,5 +1,5 @@
 """Archive runs over time: reruns, --refresh with revisit records, --document, resuming a
-crawl killed half-way, proxies, and `scrapy crawl archive` for developers."""
+crawl killed half-way, proxies, and `python -m crawler archive` for developers."""
 
 from __future__ import annotations
 
@@ -200,9 +200,31 @@ def test_requests_go_through_a_proxy(web: TestWeb, tmp_path: Path, how: str) -> 
     assert snapshot.status == 200 and snapshot.title == YENSEBEK_RU.title
 
 
-def test_developers_can_run_scrapy_crawl_archive(web: TestWeb, workspace: Workspace) -> None:
+def test_developers_can_run_the_crawl_process_alone(web: TestWeb, workspace: Workspace) -> None:
     page = web[0].route("/dev.html", Reply.html(article_page(YENSEBEK_RU)))
     workspace.cli("add", str(workspace.document([page])))
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "archive"],
+        env=workspace.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert '"event": "planned"' in result.stdout  # progress events for a parent process
+    (snapshot,) = workspace.snapshots_by_url()[page]
+    assert isinstance(snapshot, Snapshot) and snapshot.title == YENSEBEK_RU.title
+    assert snapshot.verdict is None  # the crawl only fetches and records ...
+    report = workspace.cli("check")  # ... the next command judges the runs left unjudged
+    assert report.code == 0, report.err
+    archived, *checked = workspace.snapshots_by_url()[page]
+    assert archived.id == snapshot.id and archived.verdict == "ok"
+
+
+def test_scrapy_crawl_without_the_configuration_says_how_to_start_a_crawl(
+    workspace: Workspace,
+) -> None:
     result = subprocess.run(
         [str(Path(sys.executable).with_name("scrapy")), "crawl", "archive"],
         env=workspace.env,
@@ -211,9 +233,8 @@ def test_developers_can_run_scrapy_crawl_archive(web: TestWeb, workspace: Worksp
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    (snapshot,) = workspace.snapshots_by_url()[page]
-    assert isinstance(snapshot, Snapshot) and snapshot.title == YENSEBEK_RU.title
+    assert result.returncode != 0
+    assert "python -m crawler" in result.stderr
 
 
 @pytest.mark.parametrize("obey", [False, True])

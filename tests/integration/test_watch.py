@@ -211,7 +211,7 @@ def test_night_one_finds_each_case_in_every_script_and_kind_of_source(watched: W
 def test_a_namesake_article_is_archived_but_is_no_news(watched: Watched) -> None:
     snapshots = watched.workspace.snapshots_by_url()
     football = snapshots[watched.urls["football"]]
-    assert football[0].archived and "Бауыржан Садыков" in (football[0].text or "")
+    assert football[0].preserved and "Бауыржан Садыков" in (football[0].text or "")
     assert all(u["url"] != watched.urls["football"] for u in watched.updates[2])
 
 
@@ -219,7 +219,7 @@ def test_new_articles_are_archived_with_warc_evidence(watched: Watched) -> None:
     snapshots = watched.workspace.snapshots_by_url()
     for name in ("yensebek_ru", "yensebek_kk", "zhylanbaev", "memorial"):
         [snapshot] = snapshots[watched.urls[name]]
-        assert snapshot.archived and snapshot.warc_file and snapshot.payload_sha256
+        assert snapshot.preserved and snapshot.warc_file and snapshot.payload_sha256
         assert (watched.workspace.warc_directory / snapshot.warc_file).is_file()
 
 

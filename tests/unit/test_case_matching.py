@@ -19,6 +19,7 @@ CASES = [
     CaseTerms(5, "Zhanbolat Mamai"),
     CaseTerms(6, "Aidar Mubatakov"),  # as the briefing spells him; the press: Mubarakov
     CaseTerms(7, "Feminita", keywords=("Феминита",)),
+    CaseTerms(8, "Aidar Syzdykov"),  # shares a first name with Mubatakov, a surname with many
 ]
 MATCHER = CaseMatcher(CASES)
 
@@ -103,6 +104,126 @@ def test_one_letter_slips_and_keywords_still_match(text: str, case: str) -> None
 )
 def test_namesakes_and_lone_surnames_do_not_match(text: str) -> None:
     assert mentions(text) == []
+
+
+# Lists of defendants as Russian and Kazakh news print them. A surname written first pairs only
+# up to a list separator, a surname matched by a slip (Сыдықов for Syzdykov) needs its own first
+# name beside it, and a first name followed by its own surname does not pair with the next one.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Специализированный межрайонный суд по уголовным делам Алматы в пятницу огласил"
+            " приговор по делу о январских событиях. Суд вынес приговор: Фазылжан Сыдықов,"
+            " Айдар Мүбәраков и другие подсудимые получили от трёх до пяти лет лишения свободы."
+            " Защита намерена обжаловать решение.",
+            [("Aidar Mubatakov", "Айдар Мүбәраков")],
+        ),
+        (
+            "Алматы қалалық сотында қаңтар оқиғасына қатысты іс бойынша үкім шықты. Сот"
+            " Фазылжан Сыдықовқа, Айдар Мүбәраковқа және басқа да сотталушыларға үш жылдан бес"
+            " жылға дейін бас бостандығынан айыру жазасын тағайындады. Қорғаушылар үкімге"
+            " шағымданатынын айтты.",
+            [("Aidar Mubatakov", "Айдар Мүбәраковқа")],
+        ),
+        (
+            "Перед судом предстали Фазылжан Сыздыков и Айдар Мүбәраков.",
+            [("Aidar Mubatakov", "Айдар Мүбәраков")],
+        ),
+        (
+            "Перед судом предстали Айдар Мүбәраков, Фазылжан Сыздыков и ещё трое активистов.",
+            [("Aidar Mubatakov", "Айдар Мүбәраков")],
+        ),
+        (
+            "The defendants, Aidar Mubarakov, E. Syzdykova and two others, denied the charges.",
+            [("Aidar Mubatakov", "Aidar Mubarakov")],
+        ),
+        # the same lists with Aidar Syzdykov in them
+        (
+            "Суд вынес приговор: Айдар Сыздыков, Фазылжан Мүбәраков и другие подсудимые"
+            " получили реальные сроки.",
+            [("Aidar Syzdykov", "Айдар Сыздыков")],
+        ),
+        (
+            "Сот Айдар Сыздыковқа, Фазылжан Мүбәраковқа және басқа да сотталушыларға жаза"
+            " тағайындады.",
+            [("Aidar Syzdykov", "Айдар Сыздыковқа")],
+        ),
+        (
+            "Суд приговорил Сыздыкова Айдара и Мубаракова Фазылжана к пяти годам.",
+            [("Aidar Syzdykov", "Сыздыкова Айдара")],
+        ),
+        ("Айдар Сыдыков объявил голодовку.", [("Aidar Syzdykov", "Айдар Сыдыков")]),
+        (
+            "Темирлан Ерланович Енсебек не признал вину.",  # a patronymic is not a surname
+            [("Temirlan Yensebek", "Темирлан Ерланович Енсебек")],
+        ),
+    ],
+)
+def test_a_list_of_names_pairs_each_first_name_with_its_own_surname(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert mentions(text) == expected
+
+
+# One letter wrong in a first name of six letters or more is a slip when the surname is exact;
+# shorter first names differ by a letter between people (Aidar, Aibar), and two slips are too many.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Almaty qalasynyñ soty Qaznews24 satiralyq paraqşasynyñ avtory Temirdan Eñsebektı"
+            " ekı aiğa üiqamaqqa aldy.",  # Kazakh Latin
+            [("Temirlan Yensebek", "Temirdan Eñsebektı")],
+        ),
+        ("Temirdan Eñsebek", [("Temirlan Yensebek", "Temirdan Eñsebek")]),
+        (
+            "Адвокат Темирдана Енсебека обжаловал арест.",
+            [("Temirlan Yensebek", "Темирдана Енсебека")],
+        ),
+        ("Енсебек Темирдан вышел на свободу.", [("Temirlan Yensebek", "Енсебек Темирдан")]),
+        ("Айбар Сыздыков выиграл турнир по боксу.", []),
+        ("Boxer Aibar Syzdykov won the final.", []),
+        ("Темирхан Енсабек выступил на концерте.", []),  # both names one letter off
+        ("Темирдан, сатирик Енсебек, не признал вину.", []),  # a slip needs its surname beside it
+    ],
+)
+def test_a_first_name_slip_matches_only_beside_an_exact_surname(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert mentions(text) == expected
+
+
+# An initial is a capital letter, usually with a full stop: not the article "a", nor a sentence's
+# opening "A" or "А", nor the initial of the next person in a list.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Elmira Syzdykova, a wrestler from Almaty, won bronze at the Asian Championships in"
+            " Bishkek. Her coach said she would compete in Paris.",
+            [],
+        ),
+        ("A Syzdykov family lawyer said the appeal had been filed.", []),
+        ("Police questioned a Syzdykov supporter outside the court.", []),
+        ("The lawyer last saw Syzdykov a week before the trial.", []),
+        ("Следователи допросили свидетелей. А Сыздыков так и не явился на допрос.", []),
+        ("В списке задержанных значатся Ф. Сыздыков, А. Нурланов и Е. Омаров.", []),
+        ("Полиция задержала А. Сыдыкова.", []),  # a surname with a slip needs a full first name
+        (
+            "Elmira Syzdykova, a wrestler, visited her brother Aidar Syzdykov in jail.",
+            [("Aidar Syzdykov", "Aidar Syzdykov")],
+        ),
+        ("A. Syzdykov was detained on Monday.", [("Aidar Syzdykov", "A. Syzdykov")]),
+        ("Lawyers for Syzdykov A. appealed.", [("Aidar Syzdykov", "Syzdykov A")]),
+        (
+            "Полиция задержала А. Сыздыкова у здания акимата.",
+            [("Aidar Syzdykov", "А. Сыздыкова")],
+        ),
+    ],
+)
+def test_an_initial_is_a_capital_letter(text: str, expected: list[tuple[str, str]]) -> None:
+    assert mentions(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
-from config import load_config
+from config import ConfigError, load_config
 from crawler.settings import apply_config
 
 
@@ -55,3 +56,18 @@ def test_configuration_reaches_scrapy(tmp_path: Path) -> None:
     assert settings.getbool("ROBOTSTXT_OBEY")
     assert settings.getint("DOWNLOAD_MAXSIZE") == 50 * 2**20
     assert settings.getlist("CITEWATCH_ALLOW_NETWORKS") == ["10.0.0.0/8"]
+
+
+def test_name_servers_reach_scrapy(tmp_path: Path) -> None:
+    assert scrapy_settings(tmp_path).getlist("CITEWATCH_NAMESERVERS") == []  # the system's
+    settings = scrapy_settings(
+        tmp_path, '[crawl]\ntimeout = 4\nnameservers = ["9.9.9.9", "127.0.0.1:5353", "[::1]:53"]\n'
+    )
+    assert settings.getlist("CITEWATCH_NAMESERVERS") == ["9.9.9.9", "127.0.0.1:5353", "[::1]:53"]
+    assert settings.getfloat("DNS_TIMEOUT") == 4.0  # a lookup's whole lifetime
+
+
+@pytest.mark.parametrize("server", ["dns.example", "127.0.0.1:0", "127.0.0.1:dns", "[::1]x", ""])
+def test_a_name_server_must_be_an_address(tmp_path: Path, server: str) -> None:
+    with pytest.raises(ConfigError, match=r"nameservers: .* is not an IP address, optionally"):
+        scrapy_settings(tmp_path, f'[crawl]\nnameservers = ["{server}"]\n')

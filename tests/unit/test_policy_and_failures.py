@@ -18,10 +18,11 @@ from twisted.internet.error import ConnectionLost, DNSLookupError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
-from archive.outcomes import Outcome
 from crawler.failures import classify_failure, describe_failure
 from crawler.policy import AddressPolicy, BlockedAddressError, BlockedByPolicyError
+from crawler.resolver import HostLookupError, LookupFailure
 from crawler.retry import retry_after_seconds
+from models.kinds import Outcome
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,11 @@ def wrapped(outer: BaseException, inner: BaseException) -> BaseException:
             Outcome.POLICY,
         ),
         (wrapped(CannotResolveHostError("no results"), DNSLookupError("x")), Outcome.DNS_FAILURE),
+        # a lookup that timed out is a DNS failure, not a (transient) timeout
+        (
+            HostLookupError("last.kz", LookupFailure.TIMEOUT, "no answer within 30 s (timeout)"),
+            Outcome.DNS_FAILURE,
+        ),
         (DownloadConnectionRefusedError("refused"), Outcome.REFUSED),
         (DownloadTimeoutError("took longer than 30 seconds"), Outcome.TIMEOUT),
         (

@@ -35,6 +35,17 @@ def test_article_text_without_the_boilerplate() -> None:
         assert boilerplate not in result.text
 
 
+def test_a_password_field_marks_a_login_form() -> None:
+    wall = (
+        "<html><head><title>Вход</title></head><body><h1>Войдите, чтобы читать дальше</h1>"
+        "<form><input name='login'><input TYPE='Password' name='p'><button>OK</button></form>"
+        "</body></html>"
+    ).encode()
+    assert extract_text(wall, "text/html", "https://vlast.kz/login/").login_form
+    article = extract_text(article_page(YENSEBEK_RU).encode(), "text/html", "https://vlast.kz/")
+    assert not article.login_form
+
+
 def test_language_is_guessed_when_the_page_does_not_say() -> None:
     kazakh = extract_text(
         article_page(YENSEBEK_KK, lang_attribute=False).encode(), "text/html", "https://x.kz/"

@@ -179,13 +179,31 @@ DRIFTED_TEXT = ZHYLANBAEV_RU.text  # another article altogether: nothing of the 
     [
         # the cited article, unchanged: still ok, also at a new address
         (URL, YENSEBEK_RU.title, ARTICLE, False, Verdict.OK),
-        ("https://vlast.kz/novosti/2025/63501.html", YENSEBEK_RU.title, ARTICLE, False, Verdict.REDIRECTED),
+        (
+            "https://vlast.kz/novosti/2025/63501.html",
+            YENSEBEK_RU.title,
+            ARTICLE,
+            False,
+            Verdict.REDIRECTED,
+        ),
         # a repeated not-found page, directly or through a redirect to the front page
         (URL, "Vlast.kz", SOFT_404_PAGE, False, Verdict.SOFT_404),
-        ("https://vlast.kz/", "Vlast.kz — главная", "Новости Казахстана " * 200, False, Verdict.SOFT_404),
+        (
+            "https://vlast.kz/",
+            "Vlast.kz — главная",
+            "Новости Казахстана " * 200,
+            False,
+            Verdict.SOFT_404,
+        ),
         # a repeated drifted text, directly or through a redirect
         (URL, YENSEBEK_RU.title, DRIFTED_TEXT, False, Verdict.DRIFTED),
-        ("https://vlast.kz/novosti/2025/63501.html", YENSEBEK_RU.title, DRIFTED_TEXT, False, Verdict.DRIFTED),
+        (
+            "https://vlast.kz/novosti/2025/63501.html",
+            YENSEBEK_RU.title,
+            DRIFTED_TEXT,
+            False,
+            Verdict.DRIFTED,
+        ),
         # a repeated login wall
         ("https://vlast.kz/login/?next=/novosti/63501", "Вход", "", True, Verdict.BLOCKED),
     ],
