@@ -1,8 +1,9 @@
 """Refuse PDFs whose streams inflate beyond what we are willing to hold in memory.
 
 pdfminer (under pdfplumber) inflates each stream whole in memory and keeps it while the document
-is open: a 306 KB file whose one stream inflates to 300 MB took 722 MB. Before pdfplumber sees a
-PDF, every stream is inflated here a chunk at a time, counting bytes and keeping none.
+is open: a 306 KB file whose one stream inflates to 300 MB took over 700 MB. Before pdfplumber
+sees a PDF, every stream is inflated here a chunk at a time (archive/decompress.py), counting
+bytes and keeping none.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -19,11 +21,11 @@ from pypdf.errors import LimitReachedError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
 from pypdf.generic import ArrayObject, IndirectObject, StreamObject
 
+from archive.decompress import Buffer, inflate
+
 log = logging.getLogger(__name__)
 
 MB = 2**20
-CHUNK = MB  # inflated a megabyte at a time ...
-SLICE = 64 * 2**10  # ... from this much input at a time
 FLATE = ("/FlateDecode", "/Fl")
 # Filters that are decoded whole (pypdf caps LZW and RunLength output itself); image codecs
 # (DCT, JPX, JBIG2, CCITT) are left encoded by pdfminer, so measuring stops at them.
@@ -38,7 +40,6 @@ WHOLE: dict[str, Callable[[bytes], bytes]] = {
     "/RL": RunLengthDecode.decode,
 }
 STREAM_KEYWORD_RE = re.compile(rb"stream\r?\n")
-Raw = bytes | memoryview
 
 
 class PdfTooLargeError(Exception):
@@ -60,18 +61,30 @@ def check_pdf_streams(data: bytes, limits: PdfLimits | None = None) -> None:
     reads the file), then the streams pypdf finds, decrypted and through every filter.
     """
     limits = limits or PdfLimits()
-    for streams in (_keyword_streams(data), _xref_streams(data)):
-        total = 0
-        for raw, filters in streams:
-            total += _decoded_size(raw, filters, limits.max_stream_bytes)
-            if total > limits.max_total_bytes:
-                raise PdfTooLargeError(
-                    f"the PDF's streams inflate beyond {limits.max_total_bytes // MB} MB in all "
-                    "(a decompression bomb?); not read"
-                )
+    with _quiet(logging.getLogger("pypdf")):  # its repairs of damaged files are not news here
+        for streams in (_keyword_streams(data), _xref_streams(data)):
+            total = 0
+            for raw, filters in streams:
+                total += _decoded_size(raw, filters, limits.max_stream_bytes)
+                if total > limits.max_total_bytes:
+                    raise PdfTooLargeError(
+                        f"the PDF's streams inflate beyond {limits.max_total_bytes // MB} MB in "
+                        "all (a decompression bomb?); not read"
+                    )
 
 
-def _xref_streams(data: bytes) -> Iterator[tuple[Raw, list[str]]]:
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """The logger's warnings held back for the duration."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _xref_streams(data: bytes) -> Iterator[tuple[Buffer, list[str]]]:
     """Every stream pypdf finds: its raw (decrypted) bytes and filter names."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -96,16 +109,16 @@ def _xref_streams(data: bytes) -> Iterator[tuple[Raw, list[str]]]:
             yield found._data, [str(name) for name in filters]
 
 
-def _keyword_streams(data: bytes) -> Iterator[tuple[Raw, list[str]]]:
+def _keyword_streams(data: bytes) -> Iterator[tuple[Buffer, list[str]]]:
     """What follows each `stream` keyword, taken as zlib data (inflating stops where it ends)."""
     view = memoryview(data)
     for match in STREAM_KEYWORD_RE.finditer(data):
         yield view[match.end() :], [FLATE[0]]
 
 
-def _decoded_size(raw: Raw, filters: list[str], limit: int) -> int:
+def _decoded_size(raw: Buffer, filters: list[str], limit: int) -> int:
     """How many bytes a stream decodes to, counted without keeping them; raises past `limit`."""
-    pieces: Iterable[Raw] = (raw,)
+    pieces: Iterable[Buffer] = (raw,)
     try:
         for name in filters:
             if name in FLATE:
@@ -124,31 +137,18 @@ def _decoded_size(raw: Raw, filters: list[str], limit: int) -> int:
         return 0
 
 
-def _inflate(pieces: Iterable[Raw]) -> Iterator[bytes]:
-    """zlib data inflated a chunk at a time, fed in slices (so no call copies a long tail); a
-    damaged stream ends where it breaks (pdfminer keeps what inflated before the damage too)."""
-    inflater = zlib.decompressobj()
+def _inflate(pieces: Iterable[Buffer]) -> Iterator[bytes]:
+    """zlib data inflated a chunk at a time; a damaged stream ends where it breaks (pdfminer
+    keeps what inflated before the damage too)."""
     try:
-        for piece in pieces:
-            view = memoryview(piece)
-            for start in range(0, len(view), SLICE):
-                data: Raw = view[start : start + SLICE]
-                while True:
-                    out = inflater.decompress(data, CHUNK)
-                    if out:
-                        yield out
-                    if inflater.eof:
-                        return
-                    data = inflater.unconsumed_tail
-                    if not data and len(out) < CHUNK:
-                        break
+        yield from inflate(pieces)
     except zlib.error:
         return
 
 
-def _join(pieces: Iterable[Raw], limit: int) -> bytes:
+def _join(pieces: Iterable[Buffer], limit: int) -> bytes:
     """The pieces joined, if they come to at most `limit` bytes."""
-    kept: list[Raw] = []
+    kept: list[Buffer] = []
     size = 0
     for piece in pieces:
         size += len(piece)
@@ -158,7 +158,7 @@ def _join(pieces: Iterable[Raw], limit: int) -> bytes:
     return b"".join(kept)
 
 
-def _count(pieces: Iterable[Raw], limit: int) -> int:
+def _count(pieces: Iterable[Buffer], limit: int) -> int:
     """How many bytes the pieces come to, if at most `limit`; none of them kept."""
     size = 0
     for piece in pieces:

@@ -34,6 +34,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from archive.replay import DEFAULT_MAX_REPLAY, drain, payload_chunks, warc_record
+
 log = logging.getLogger(__name__)
 
 SUFFIX = ".warc.gz"
@@ -410,13 +412,13 @@ def recover(directory: Path) -> list[Path]:
     return finished
 
 
-def read_payload(path: Path, offset: int, decoded: bool = True) -> tuple[ArcWarcRecord, bytes]:
-    """A record and its payload, content encoding removed unless `decoded` is false."""
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
-        body = record.content_stream().read() if decoded else record.raw_stream.read()
-        return record, body
+def read_payload(
+    path: Path, offset: int, decoded: bool = True, max_bytes: int | None = DEFAULT_MAX_REPLAY
+) -> tuple[ArcWarcRecord, bytes]:
+    """A record and its payload, content encoding removed unless `decoded` is false (then at
+    most `max_bytes` of it: PayloadTooLargeError past that). To stream a body, see replay.py."""
+    with warc_record(path, offset) as record:
+        return record, b"".join(payload_chunks(record, decoded, max_bytes))
 
 
 def _readable_length(path: Path) -> int:
@@ -426,7 +428,7 @@ def _readable_length(path: Path) -> int:
         with path.open("rb") as handle:
             iterator = ArchiveIterator(handle)
             for record in iterator:
-                record.content_stream().read()
+                drain(record)  # stored bytes only: decoding a gzip bomb body would take GBs
                 good = iterator.get_record_offset() + iterator.get_record_length()
     except (
         Exception

@@ -88,7 +88,6 @@ class _Name:
 
 
 _Part = tuple[int, int]  # (name, position of the word in the name)
-_Hits = tuple[tuple[_Part, ...], bool]  # the parts a word matches, and whether only by a slip
 
 
 class _Slips:
@@ -154,7 +153,8 @@ class CaseMatcher:
         self._index: dict[str, set[_Part]] = defaultdict(set)  # key → (name, part)
         self._surname_slips = _Slips(fuzzy_min)
         self._first_slips = _Slips(first_fuzzy_min)  # used only beside an exact surname
-        self._cache: dict[str, _Hits] = {}
+        self._cache: dict[str, tuple[_Part, ...]] = {}  # word → the parts it matches
+        self._slipped: set[str] = set()  # cached words that match only by a slip
         self._prefixes: set[str] = set()  # a word whose skeleton starts otherwise matches nothing
         for case_index, case in enumerate(self.cases):
             self._add_name(case_index, [case.name, *variants(case.name)], person=True)
@@ -189,23 +189,25 @@ class CaseMatcher:
                     forms = slips.add(key, (name_id, position))
                     self._prefixes.update(form[:2] for form in forms)
 
-    def _lookup(self, word: str) -> _Hits:
+    def _lookup(self, word: str) -> tuple[_Part, ...]:
         found = self._cache.get(word)
         if found is not None:
             return found
         if len(self._cache) > MAX_CACHE:
             self._cache.clear()
+            self._slipped.clear()
         key = skeleton(word)
         hits: set[_Part] = set()
         stems = _stems(key) if key[:2] in self._prefixes else []
         for stem in stems:
             hits.update(self._index.get(stem, ()))
-        slip = not hits
-        if slip:
+        if not hits:
             for stem in stems:
                 hits |= self._surname_slips.near(stem)
                 hits |= self._first_slips.near(stem)
-        result = (tuple(hits), slip and bool(hits))
+            if hits:
+                self._slipped.add(word)
+        result = tuple(hits)
         self._cache[word] = result
         return result
 
@@ -217,18 +219,17 @@ class CaseMatcher:
         cache = self._cache
         for index, found in enumerate(WORD_RE.finditer(text)):
             word = found.group()
-            looked = cache.get(word)
-            if looked is None:
+            hits = cache.get(word)
+            if hits is None:
                 if len(word) == 1:
                     if _is_initial(text, found):
                         scan.initials[index] = skeleton(word)
                         scan.spans[index] = found.span()
                     continue
-                looked = self._lookup(word)
-            hits, slip = looked
+                hits = self._lookup(word)
             if hits:
                 scan.spans[index] = found.span()
-                if slip:
+                if word in self._slipped:
                     scan.slips.add(index)
                 for name_id, position in hits:
                     by_name[name_id][position].append(index)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import bisect
 import re
 
-from citations.parts import REF_CLOSE, REF_OPEN, REF_RE
+from citations.parts import REF_CLOSE, REF_LABEL, REF_OPEN, REF_RE
 
 UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ"
 # A sentence ends at . ! ? or …, after closing quotes/brackets and any note markers that follow,
-# when the next sentence starts with a capital, a digit, an opening quote or bracket.
+# when the next sentence starts with a capital, a digit, an opening quote or bracket. A run of
+# dots is taken whole from its first dot (possessive, and never from inside the run), so a line
+# of a million dots costs one pass, not a million.
 SENTENCE_END_RE = re.compile(
-    rf"[.!?…]+[\"”’»)\]]*(?:{REF_OPEN}[^{REF_CLOSE}]*{REF_CLOSE})*"
+    rf"(?<![.!?…])[.!?…]++[\"”’»)\]]*+(?:{REF_OPEN}{REF_LABEL}{REF_CLOSE})*+"
     rf"(?=\s+[\"“«(\[*]*[{UPPER}0-9])"
 )
 # Words after which a full stop does not end the sentence.
@@ -66,27 +68,39 @@ ABBREVIATIONS = frozenset(
         "пр",
     )
 )
-REF_BEFORE_PUNCTUATION_RE = re.compile(rf"\s+{REF_RE.pattern}(?=[.,;:!?)])")
+REF_BEFORE_PUNCTUATION_RE = re.compile(rf"(?<!\s)\s+{REF_RE.pattern}(?=[.,;:!?)])")
 LAST_WORD_RE = re.compile(r"([\w.]+)\.?$")
+# Possessive target: an unclosed "(" followed by a long token is read once, not split every way.
 MARKDOWN_LINK_RE = re.compile(
-    r"\[((?:\\.|[^\\\[\]])*)\]\((?:<[^<>]*>|[^()\s]*(?:\([^()\s]*\))?[^()\s]*)\)"
+    r"\[((?:\\.|[^\\\[\]])*)\]\((?:<[^<>]*>|[^()\s]*+(?:\([^()\s]*+\))?+[^()\s]*+)\)"
 )
 EMPHASIS_RE = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
 ANGLE_RE = re.compile(r"<((?:https?://|www\.)[^<>]*)>")
 BULLET_RE = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
-ENDS_SENTENCE_RE = re.compile(rf"[.!?…:;\"”»)]\s*(?:{REF_OPEN}[^{REF_CLOSE}]*{REF_CLOSE})*\s*$")
+# Possessive: the whitespace after a full stop is split between the two \s* one way only.
+ENDS_SENTENCE_RE = re.compile(rf"[.!?…:;\"”»)]\s*+(?:{REF_OPEN}{REF_LABEL}{REF_CLOSE}\s*+)*+$")
 STARTS_LOWER_RE = re.compile(r"^[\"“«(]*[a-zа-яёәғқңөұүһі]")
+MAX_CONTEXT = 600  # characters each side of a citation kept from an overlong "sentence"
 
 
 def merge_broken_paragraphs(paragraphs: list[str]) -> list[str]:
-    """Rejoin a sentence that a page break split into two paragraphs."""
-    merged: list[str] = []
+    """Rejoin a sentence that a page break split into two paragraphs.
+
+    Linear: only the last piece of a growing paragraph is looked at (a merged piece starts with
+    a lower-case letter, so a sentence end at the very end lies inside it), and each merged
+    paragraph is joined once.
+    """
+    merged: list[list[str]] = []
     for paragraph in paragraphs:
-        if merged and not ENDS_SENTENCE_RE.search(merged[-1]) and STARTS_LOWER_RE.match(paragraph):
-            merged[-1] = f"{merged[-1]} {paragraph}"
+        if (
+            merged
+            and not ENDS_SENTENCE_RE.search(merged[-1][-1])
+            and STARTS_LOWER_RE.match(paragraph)
+        ):
+            merged[-1].append(paragraph)
         else:
-            merged.append(paragraph)
-    return merged
+            merged.append([paragraph])
+    return [" ".join(pieces) for pieces in merged]
 
 
 class Sentences:
@@ -99,16 +113,27 @@ class Sentences:
             for match in SENTENCE_END_RE.finditer(text)
             if not _is_abbreviation(text, match.start())
         ]
+        self._cleaned: dict[tuple[int, int], str] = {}
 
     def around(self, start: int, end: int | None = None) -> str:
-        """The cleaned sentence that contains the span start..end."""
+        """The cleaned sentence that contains the span start..end.
+
+        A "sentence" longer than 2 * MAX_CONTEXT characters (a text without full stops) is cut
+        to MAX_CONTEXT characters each side of the span: the context stays readable, and a
+        thousand notes cited in it cost a thousand short windows, not a thousand copies of it.
+        """
         end = start if end is None else end
         index = bisect.bisect_right(self.ends, start)  # the first boundary after `start`
-        while index < len(self.ends) and self.ends[index] < end:
-            index += 1  # a span reaching past a boundary belongs to the later sentence
+        # A span reaching past a boundary belongs to the later sentence.
+        index = bisect.bisect_left(self.ends, end, lo=index)
         sentence_start = self.ends[index - 1] if index > 0 else 0
         sentence_end = self.ends[index] if index < len(self.ends) else len(self.text)
-        return clean_text(self.text[sentence_start:sentence_end])
+        if sentence_end - sentence_start > 2 * MAX_CONTEXT:
+            return _window(self.text, sentence_start, sentence_end, start, end)
+        key = (sentence_start, sentence_end)
+        if key not in self._cleaned:
+            self._cleaned[key] = clean_text(self.text[sentence_start:sentence_end])
+        return self._cleaned[key]
 
 
 def sentence_at(text: str, start: int, end: int | None = None) -> str:
@@ -125,6 +150,20 @@ def clean_text(text: str) -> str:
     text = EMPHASIS_RE.sub(r"\2", text)
     text = BULLET_RE.sub("", text)
     return " ".join(text.split())
+
+
+def _window(text: str, first: int, last: int, start: int, end: int) -> str:
+    """MAX_CONTEXT characters each side of start..end inside first..last, cut at spaces."""
+    low, high = max(first, start - MAX_CONTEXT), min(last, end + MAX_CONTEXT)
+    if low > first:
+        space = text.find(" ", low, start)
+        low = space + 1 if space >= 0 else low
+    if high < last:
+        space = text.rfind(" ", end, high)
+        high = space if space >= 0 else high
+    before = "… " if low > first else ""
+    after = " …" if high < last else ""
+    return f"{before}{clean_text(text[low:high])}{after}"
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -65,6 +65,8 @@ def read_document(
     name = str(path)
     fmt = FORMATS.get(path.suffix.lower())
     if not path.exists():
+        if path.is_symlink():
+            raise DocumentError(name, "a symbolic link that leads nowhere (a loop, or no target)")
         raise DocumentError(name, "no such file")
     if path.is_dir():
         raise DocumentError(name, "is a directory, not a document")
@@ -110,10 +112,40 @@ def _parse(
             )
         return parse_docx(package)
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if data.startswith((ZIP_MAGIC, PDF_MAGIC)) or (b"\x00" in data[:8192] and not utf16):
+    bare_utf16 = None if utf16 else _utf16_without_bom(data)
+    if data.startswith((ZIP_MAGIC, PDF_MAGIC)) or (
+        b"\x00" in data[:8192] and not utf16 and not bare_utf16
+    ):
         raise DocumentError(name, f"a binary file, not {fmt.upper()} text")
-    text = decode_document(data, name, html=fmt == "html")
+    if bare_utf16:
+        try:
+            text = data.decode(bare_utf16)
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                name, f"looks like {bare_utf16.upper()} without a byte-order mark, but is not"
+            ) from exc
+    else:
+        text = decode_document(data, name, html=fmt == "html")
     return parse_html(text) if fmt == "html" else parse_text(text, fmt)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Which UTF-16 a text saved without a byte-order mark is in (some Windows tools do that).
+
+    Spaces, digits and Latin letters put a zero byte in every second place, always the same
+    one, where a binary file has zeros anywhere: zeros in 5% of the places suffice, so Cyrillic
+    text, with its spaces and punctuation, is recognised too.
+    """
+    sample = data[:8192]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    enough = len(sample) // 40
+    if odd > enough and even * 20 < odd:
+        return "utf-16-le"
+    if even > enough and odd * 20 < even:
+        return "utf-16-be"
+    return None
 
 
 def decode_document(data: bytes, name: str, html: bool = False) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 from citations.canonical import DEFAULT_RULES, TrackingRules, UrlError, canonical_url
@@ -24,6 +25,11 @@ NUMBERED_NOTE_RE = re.compile(
     r"|^см\.\s+(?:сноску|примечание)\s+(?P<ru>\d+)",
     re.IGNORECASE,
 )
+
+# Longer than any address a browser or server accepts (RFC 9110 asks for at least 8,000): a
+# run of text that merely looks like a URL, which would otherwise be stored once per citation.
+MAX_URL_LENGTH = 8000
+POINTER_PREFIX = 300  # "See the previous endnote", "supra note 12" open the note
 
 
 @dataclass(frozen=True)
@@ -62,10 +68,16 @@ def extract_citations(
     contexts = _note_contexts(body)
 
     def add(found: FoundUrl, footnote: str | None, context: str, refers_to: str | None) -> bool:
+        where = f"note {footnote}" if footnote else "body"
+        if len(found.url) > MAX_URL_LENGTH:
+            result.warnings.append(
+                f"{where}: skipped a URL of {len(found.url):,} characters "
+                f"(longer than {MAX_URL_LENGTH:,}): {found.url[:60]}…"
+            )
+            return False
         try:
             canonical = canonical_url(found.url, rules, default_scheme)
         except UrlError as exc:
-            where = f"note {footnote}" if footnote else "body"
             result.warnings.append(f"{where}: skipped {exc}")
             return False
         result.citations.append(
@@ -91,7 +103,8 @@ def extract_citations(
     sources: dict[str, list[FoundUrl]] = {}  # what each note cites, after resolving pointers
     previous: str | None = None
     for note in parts.notes:
-        context = contexts.get(note.label, [""]).pop(0) if contexts.get(note.label) else ""
+        waiting = contexts.get(note.label)
+        context = waiting.popleft() if waiting else ""
         found_urls = find_urls(note.text)
         refers_to = None
         if not found_urls:
@@ -103,20 +116,20 @@ def extract_citations(
     return result
 
 
-def _note_contexts(body: list[str]) -> dict[str, list[str]]:
+def _note_contexts(body: list[str]) -> dict[str, deque[str]]:
     """For each note label, the sentences that reference it, in body order."""
-    contexts: dict[str, list[str]] = {}
+    contexts: dict[str, deque[str]] = {}
     for paragraph in body:
         sentences = Sentences(paragraph)
         for match in REF_RE.finditer(paragraph):
             sentence = sentences.around(match.start(), match.end())
-            contexts.setdefault(match.group(1), []).append(sentence)
+            contexts.setdefault(match.group(1), deque()).append(sentence)
     return contexts
 
 
 def _pointer(note: Note, previous: str | None, sources: dict[str, list[FoundUrl]]) -> str | None:
     """The label of the earlier note this URL-less note points to, if it points anywhere."""
-    text = clean_text(note.text)
+    text = clean_text(note.text[:POINTER_PREFIX])  # the pointer words come first
     if PREVIOUS_NOTE_RE.match(text):
         return previous
     match = NUMBERED_NOTE_RE.match(text)

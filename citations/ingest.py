@@ -15,6 +15,8 @@ from models.document import Citation, Document, Target
 from models.documents import document_by_content
 from models.targets import ensure_targets
 
+LABEL_LENGTH = 20  # Citation.footnote and Citation.refers_to
+
 
 @dataclass(frozen=True)
 class DocumentSummary:
@@ -67,17 +69,22 @@ def add_document(
             Citation(
                 document=document,
                 position=found.position,
-                footnote=found.footnote,
+                footnote=_label(found.footnote),
                 url=found.url,
                 canonical_url=found.canonical_url,
                 target=targets[found.canonical_url],
                 context=found.context,
                 link_text=found.link_text,
-                refers_to=found.refers_to,
+                refers_to=_label(found.refers_to),
             )
         )
     session.flush()
     return summarise(session, document, created=True)
+
+
+def _label(label: str | None) -> str | None:
+    """A note label as stored: a Markdown label may be any length, the column holds 20."""
+    return None if label is None else label[:LABEL_LENGTH]
 
 
 def summarise(session: Session, document: Document, created: bool) -> DocumentSummary:

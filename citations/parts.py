@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 # characters, so they never collide with the document's own text).
 REF_OPEN = "\ue000"
 REF_CLOSE = "\ue001"
-REF_RE = re.compile(f"{REF_OPEN}([^{REF_CLOSE}]*){REF_CLOSE}")
+# A label is short; bounding it keeps a stray REF_OPEN in a hostile document from costing a scan
+# to the end of the text (a million of them would make that quadratic).
+REF_LABEL = f"[^{REF_OPEN}{REF_CLOSE}]{{0,200}}"
+REF_RE = re.compile(f"{REF_OPEN}({REF_LABEL}){REF_CLOSE}")
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 TO_SUPERSCRIPT = str.maketrans("0123456789", SUPERSCRIPT_DIGITS)
 FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")

@@ -71,10 +71,18 @@ def find_urls(text: str) -> list[FoundUrl]:
 
 def continues_url(before: str, after: str) -> bool:
     """Whether text after a line or paragraph break carries on the last URL before it."""
-    urls = find_urls(before)
-    if not urls or before[urls[-1].end :].strip():
-        return False
-    last = urls[-1]
+    last = ending_url(before)
+    return last is not None and carries_on(before, last, after)
+
+
+def ending_url(text: str) -> FoundUrl | None:
+    """The text's last URL when nothing but whitespace follows it (a break may have cut it)."""
+    urls = find_urls(text)
+    return urls[-1] if urls and not text[urls[-1].end :].strip() else None
+
+
+def carries_on(before: str, last: FoundUrl, after: str) -> bool:
+    """Whether `after` carries on `last`, the URL that ends `before`."""
     joined = _join_continuations(before + "\n" + after, last, closed=before[last.end - 1] == ">")
     return joined.end > last.end
 
@@ -107,36 +115,45 @@ def _from_match(match: re.Match[str]) -> FoundUrl | None:
 
 
 def _join_continuations(text: str, item: FoundUrl, closed: bool) -> FoundUrl:
-    """Glue on the pieces of a URL that a line or paragraph break cut off."""
+    """Glue on the pieces of a URL that a line or paragraph break cut off (joined once)."""
+    pieces, end = [item.url], item.end
     while True:
-        if not item.url.endswith(CUT_ENDINGS) and (closed or not item.url.endswith("/")):
-            return item
-        gap = LINE_BREAK_RE.match(text, item.end)
+        last = pieces[-1]
+        if not last.endswith(CUT_ENDINGS) and (closed or not last.endswith("/")):
+            break
+        gap = LINE_BREAK_RE.match(text, end)
         if gap is None:
-            return item
+            break
         token_match = TOKEN_RE.match(text, gap.end())
         if token_match is None:
-            return item
+            break
         token = _trim(token_match.group())
         if WEB_TARGET_RE.match(token) or not CONTINUATION_RE.match(token):
-            return item
-        if item.url.endswith("/") and not PATH_TOKEN_RE.search(token):
-            return item
-        item = FoundUrl(
-            item.url + _unescape(token), item.start, gap.end() + len(token), item.link_text
-        )
+            break
+        if last.endswith("/") and not PATH_TOKEN_RE.search(token):
+            break
+        pieces.append(_unescape(token))
+        end = gap.end() + len(token)
         closed = False
+    if len(pieces) == 1:
+        return item
+    return FoundUrl("".join(pieces), item.start, end, item.link_text)
 
 
 def _trim(url: str) -> str:
     """Drop punctuation that ends the sentence rather than the URL, keeping balanced brackets."""
-    while url and url[-1] in TRAILING_PUNCTUATION:
-        closer = url[-1]
+    end = len(url)
+    # Counted once (trimming removes closers only): a URL ending in a million ")" stays linear.
+    count = {char: url.count(char) for char in "()[]{}"}
+    while end and url[end - 1] in TRAILING_PUNCTUATION:
+        closer = url[end - 1]
         opener = CLOSERS.get(closer)
-        if opener is not None and url.count(opener) >= url.count(closer):
-            break
-        url = url[:-1]
-    return url
+        if opener is not None:
+            if count[opener] >= count[closer]:
+                break
+            count[closer] -= 1
+        end -= 1
+    return url[:end]
 
 
 def _unescape(text: str) -> str:

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from cli import archive, cases, database, documents, health, nightly, sources
 from cli.app import App
-from cli.errors import EXIT_CODES, EXIT_USAGE
+from cli.errors import EXIT_CODES, EXIT_USAGE, error_line
 from cli.output import say
 from config import from_environment
 from config.clock import Clock, clock_from, utc_now
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
         app = App(config=config, err=err, clock=clock, now=args.now)
         return int(args.handler(app, args))
     except tuple(EXIT_CODES) as exc:
-        say(err, f"citewatch: error: {' '.join(str(exc).split())}")
+        say(err, f"citewatch: error: {error_line(exc)}")
         return next(code for kind, code in EXIT_CODES.items() if isinstance(exc, kind))
     except KeyboardInterrupt:
         say(err, "citewatch: interrupted")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from rich.console import Console
 
 from citations.canonical import TrackingRules
 from citations.document import Limits
-from config import Config
+from config import Config, ConfigError
 from config.clock import Clock, utc_now
 from models import Database
 
@@ -28,11 +29,25 @@ class App:
     def database(self) -> Database:
         """The configured database, created and upgraded to the current schema on first use."""
         if self._database is None:
-            self.config.home.mkdir(parents=True, exist_ok=True)
+            self._ensure_home()
             database = Database(self.config.database_url, echo=self.config.database.echo)
             database.ensure_schema()
             self._database = database
         return self._database
+
+    def _ensure_home(self) -> None:
+        """Create the data directory, or say in one line why it cannot be used."""
+        home = self.config.home
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            problem = None if os.access(home, os.W_OK) else "not writable"
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+        if problem is not None:
+            raise ConfigError(
+                f"cannot use {home} as the data directory ({problem}); "
+                "choose another with --home or CITEWATCH_HOME"
+            )
 
     @property
     def tracking_rules(self) -> TrackingRules:

@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archive.warc import read_payload
+from archive.replay import (
+    PayloadError,
+    PayloadTooLargeError,
+    decoded_size,
+    payload_chunks,
+    warc_record,
+    write_chunks,
+    write_payload,
+)
 from citations.canonical import UrlError, canonical_url
 from cli.app import App
 from cli.crawls import crawl_with_progress, describe, report_run
@@ -165,13 +173,27 @@ def cmd_warc(app: App, args: argparse.Namespace) -> int:
         offset = source.warc_offset
     if not path.is_file():
         raise CommandError(f"{path}: WARC file missing")
-    _, body = read_payload(path, offset, decoded=not args.raw)
+    cap = None if args.raw else app.config.warc.max_replay_mb * 2**20
+    try:
+        if cap is not None and not args.output:
+            with warc_record(path, offset) as record:
+                decoded_size(record, cap)  # counted first: nothing cut short reaches stdout
+        with warc_record(path, offset) as record:
+            chunks = payload_chunks(record, not args.raw, cap)
+            if args.output:  # under a temporary name beside it until whole
+                written = write_payload(chunks, args.output)
+            else:
+                write_chunks(chunks, sys.stdout.buffer)
+    except PayloadError as exc:
+        hint = " (warc.max_replay_mb)" if isinstance(exc, PayloadTooLargeError) else ""
+        raise CommandError(
+            f"snapshot {args.snapshot}: {exc}{hint}; nothing written "
+            "(--raw gives the body as received, still encoded)"
+        ) from None
+    except OSError as exc:
+        raise CommandError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
     if args.output:
-        args.output.write_bytes(body)
-        say(app.err, f"wrote {len(body)} bytes to {args.output}")
-    else:
-        sys.stdout.buffer.write(body)
-        sys.stdout.flush()
+        say(app.err, f"wrote {written} bytes to {args.output}")
     return 0
 
 

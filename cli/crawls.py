@@ -10,7 +10,7 @@ from cli.app import App
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
 from config import child_environment
-from crawler.launch import CrawlBusy, CrawlExit, Event, crawl_lock, run_crawl
+from crawler.launch import CrawlExit, CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
 from models import CrawlRun, DatabaseError, Snapshot
 from models.crawls import mark_failed, run_counts, run_snapshots
 from nightly.after_run import after_run
@@ -32,11 +32,11 @@ def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int
     try:
         with crawl_lock(app.config.home, f"citewatch {spider}") as lock:
             return _crawl(app, spider, arguments, lock)
-    except CrawlBusy as exc:
+    except CrawlNotStarted as exc:  # busy, or no lock file possible
         raise CommandError(str(exc)) from None
 
 
-def _crawl(app: App, spider: str, arguments: dict[str, str], lock: Any) -> int | None:
+def _crawl(app: App, spider: str, arguments: dict[str, str], lock: CrawlLock) -> int | None:
     state: dict[str, Any] = {"run": None, "failed": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -63,7 +63,7 @@ def _crawl(app: App, spider: str, arguments: dict[str, str], lock: Any) -> int |
             spider, arguments, child_environment(app.config), on_event, now=app.now, lock=lock
         )
     if result.error is not None:
-        raise CommandError(failure_message(app, spider, result, state["run"]))
+        raise CommandError(failure_message(app, spider, result, result.run(state["run"])))
     if result.code != 0:
         resume = " Run the same command again to resume." if state["run"] else ""
         raise CommandError(
@@ -91,9 +91,9 @@ def failure_message(app: App, spider: str, result: CrawlExit, run_id: int | None
 
     The run is marked failed here when the crawl could not do it itself."""
     assert result.failure is not None and result.error is not None
-    if result.failure.get("reason") == "not_started":
+    if not result.started:
         return f"the {spider} crawl cannot start: {result.error}"
-    if not result.failure.get("recorded"):
+    if result.unrecorded:
         mark_failed(app.database, run_id, result.error, app.clock())
     stored = ""
     if run_id is not None:

@@ -8,9 +8,10 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from citations.document import LoadedDocument, read_document
-from citations.extract import Extraction, extract_citations
+from citations.document import LoadedDocument
+from citations.extract import Extraction
 from citations.ingest import DocumentSummary, add_document
+from citations.worker import read_within_budget
 from cli.app import App
 from cli.crawls import crawl_with_progress, report_run
 from cli.errors import CommandError
@@ -162,10 +163,14 @@ def parse(app: App, path: Path) -> tuple[LoadedDocument, Extraction]:
         disable=not app.err.is_terminal,
     ) as progress:
         task = progress.add_task(f"Reading {path.name}", total=None)
-        loaded = read_document(
-            path, app.limits, lambda done, total: progress.update(task, completed=done, total=total)
+        loaded, extraction = read_within_budget(
+            path,
+            app.config.documents.max_seconds,
+            app.limits,
+            app.tracking_rules,
+            app.config.urls.default_scheme,
+            lambda done, total: progress.update(task, completed=done, total=total),
         )
-    extraction = extract_citations(loaded.parts, app.tracking_rules, app.config.urls.default_scheme)
     for warning in extraction.warnings:
         say(app.err, f"warning: {path}: {warning}")
     return loaded, extraction

@@ -21,4 +21,12 @@ EXIT_CODES: dict[type[Exception], int] = {
     ConfigError: 3,
     DocumentError: 4,
     DatabaseError: 5,
+    OSError: EXIT_FAILED,  # a file or directory the command must write: one line, no traceback
 }
+
+
+def error_line(exc: Exception) -> str:
+    """The one line an error is reported as: the file and what the system said about it."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror if exc.filename is None else f"{exc.filename}: {exc.strerror}"
+    return " ".join(str(exc).split())

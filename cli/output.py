@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -27,6 +28,11 @@ class Column:
 
 # A long sentence takes one line, cut short: the table stays readable at 80 columns.
 ONE_LINE = {"no_wrap": True, "overflow": "ellipsis", "max_width": 50}
+# A column whose heading and values all fit in this many cells is a key column (an id, a format,
+# a count, a state, a date): it keeps its full width on one line. The others are text (titles,
+# URLs, sentences): they share the rest of the line, wrapped or cut short.
+KEY_WIDTH = 20
+MIN_TEXT_WIDTH = 8
 
 
 def say(console: Console, text: str) -> None:
@@ -52,12 +58,62 @@ def write_rows(
         writer.writerows(rows)
         return
     table = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        table.add_column(column.heading, **{"overflow": "fold", **column.options})
-    for row in rows:
+    cells = [["" if row.get(c.key) is None else str(row[c.key]) for c in columns] for row in rows]
+    for column, options in zip(columns, column_layout(console.width, columns, cells), strict=True):
+        table.add_column(column.heading, **options)
+    for row_cells in cells:
         # Text(), not str: a URL such as ?mark[]=x must not be read as console markup.
-        table.add_row(*(Text("" if row.get(c.key) is None else str(row[c.key])) for c in columns))
+        table.add_row(*(Text(cell) for cell in row_cells))
     console.print(table)
+
+
+def column_layout(
+    width: int, columns: Sequence[Column], cells: Sequence[Sequence[str]]
+) -> list[dict[str, Any]]:
+    """Each column's rich options for a table `width` cells wide.
+
+    Key columns get their full width (rich would otherwise squeeze an id or a count to nothing
+    before it touches a long title). Text columns share what is left: the least demanding
+    first, each up to what it needs, a column that wraps (a URL) counting twice as much as one
+    cut to a line (a sentence), so the address stays readable and the sentence gets a glimpse.
+    """
+    natural = [
+        max([_cells_wide(column.heading), *(_cells_wide(row[i]) for row in cells)])
+        for i, column in enumerate(columns)
+    ]
+    keys = [n <= KEY_WIDTH for n in natural]
+    one_line = [c.options.get("overflow") == "ellipsis" for c in columns]
+    # A rich table spends one cell per border and two per column on padding.
+    space = width - (3 * len(columns) + 1) - sum(n for i, n in enumerate(natural) if keys[i])
+    wanted = {
+        i: min(natural[i], columns[i].options.get("max_width") or natural[i])
+        for i in range(len(columns))
+        if not keys[i]
+    }
+    weight = {i: 1 if one_line[i] else 2 for i in wanted}
+    given: dict[int, int] = {}
+    left, weights = space, sum(weight.values())
+    for i in sorted(wanted, key=lambda i: wanted[i] / weight[i]):
+        share = left * weight[i] // weights if weights else 0
+        given[i] = max(min(wanted[i], MIN_TEXT_WIDTH), min(wanted[i], share))
+        left, weights = left - given[i], weights - weight[i]
+    while given and sum(given.values()) > max(space, len(given)):  # floors overshot: trim
+        widest = max(given, key=given.__getitem__)
+        given[widest] -= 1
+    layout = []
+    for i, column in enumerate(columns):
+        options = {"overflow": "fold", **column.options, "min_width": None, "max_width": None}
+        if keys[i]:
+            options.update(width=natural[i], no_wrap=True)
+        else:
+            options.update(width=given[i], no_wrap=one_line[i])  # the rest wraps, not cut
+        layout.append(options)
+    return layout
+
+
+def _cells_wide(text: str) -> int:
+    """How many terminal cells the widest line of a text takes."""
+    return max((cell_len(line) for line in text.splitlines()), default=0)
 
 
 def list_rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ DEFAULT_CONFIG_NAME = "citewatch.toml"
 DEFAULT_HOME_NAME = "citewatch-data"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+# Settings whose values are never repeated in a message ([smtp] password, any *_token, ...).
+SECRET_KEY_RE = re.compile(r"pass(?:word|wd|phrase)?|secret|token|credential|(?:^|_)key$", re.I)
 
 
 class ConfigError(Exception):
@@ -100,7 +103,7 @@ def _apply_env(values: dict[str, dict[str, Any]], name: str, raw: str) -> None:
         log.warning("ignoring %s: no setting [%s] %s", name, section, key)
         return
     try:
-        values.setdefault(section, {})[key] = _coerce_text(raw, fields[key])
+        values.setdefault(section, {})[key] = _coerce_text(raw, fields[key], key)
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}") from exc
 
@@ -122,7 +125,7 @@ def _build_section(section: str, table: Mapping[str, Any]) -> Any:
         if key not in fields:
             raise ConfigError(f"unknown setting [{section}] {key}; known: {', '.join(fields)}")
         try:
-            kwargs[key] = _check_type(value, fields[key])
+            kwargs[key] = _check_type(value, fields[key], key)
         except ValueError as exc:
             raise ConfigError(f"[{section}] {key}: {exc}") from exc
     try:
@@ -131,7 +134,15 @@ def _build_section(section: str, table: Mapping[str, Any]) -> Any:
         raise ConfigError(f"[{section}]: {exc}") from exc
 
 
-def _coerce_text(raw: str, kind: Any) -> Any:
+def _got(value: Any, key: str) -> str:
+    """How an error quotes a wrong value: never at all for a secret (it would end up in logs,
+    cron mail and terminals shared on screen)."""
+    if SECRET_KEY_RE.search(key):
+        return " (value hidden)"
+    return f", got {value!r}"
+
+
+def _coerce_text(raw: str, kind: Any, key: str) -> Any:
     """Turn an environment string into the setting's type."""
     text = raw.strip()
     if kind is bool:
@@ -139,40 +150,40 @@ def _coerce_text(raw: str, kind: Any) -> Any:
             return True
         if text.lower() in FALSE_WORDS:
             return False
-        raise ValueError(f"expected true or false, got {raw!r}")
+        raise ValueError(f"expected true or false{_got(raw, key)}")
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"expected a whole number, got {raw!r}") from None
+            raise ValueError(f"expected a whole number{_got(raw, key)}") from None
     if kind is float:
         try:
             return float(text)
         except ValueError:
-            raise ValueError(f"expected a number, got {raw!r}") from None
+            raise ValueError(f"expected a number{_got(raw, key)}") from None
     if typing.get_origin(kind) is tuple:
         return [item.strip() for item in text.split(",") if item.strip()]
     return raw
 
 
-def _check_type(value: Any, kind: Any) -> Any:
+def _check_type(value: Any, kind: Any, key: str) -> Any:
     """Accept a TOML value only if it has the setting's type."""
     if kind is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
+            raise ValueError(f"expected true or false{_got(value, key)}")
         return value
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise ValueError(f"expected a whole number{_got(value, key)}")
         return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {value!r}")
+            raise ValueError(f"expected a number{_got(value, key)}")
         return float(value)
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError(f"expected a list of strings, got {value!r}")
+            raise ValueError(f"expected a list of strings{_got(value, key)}")
         return tuple(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+        raise ValueError(f"expected a string{_got(value, key)}")
     return value

@@ -55,10 +55,15 @@ class DocumentsConfig:
     max_size_mb: int = 50
     # A DOCX is a zip: refuse archives that inflate beyond this, whatever their compressed size.
     max_unpacked_mb: int = 200
+    # Reading a document (in a child process) is stopped after this long: a 50 MB document
+    # takes well under a minute, so only a pathological one gets here.
+    max_seconds: float = 120.0
 
     def __post_init__(self) -> None:
         if self.max_size_mb <= 0 or self.max_unpacked_mb <= 0:
             raise ValueError("sizes must be positive")
+        if self.max_seconds <= 0:
+            raise ValueError("max_seconds must be positive")
 
 
 @dataclass(frozen=True)
@@ -302,10 +307,15 @@ class WarcConfig:
 
     directory: str = ""  # empty: <home>/warcs
     max_file_mb: int = 1000
+    # `citewatch warc` decodes a stored body up to this size; pages are at most crawl.max_body_mb,
+    # so a larger one is a compression bomb kept as evidence.
+    max_replay_mb: int = 100
 
     def __post_init__(self) -> None:
         if self.max_file_mb < 1:
             raise ValueError("max_file_mb must be at least 1")
+        if self.max_replay_mb < 1:
+            raise ValueError("max_replay_mb must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ request (redirects and retries share the list) to the item that reaches the WARC
 It also counts the bytes of each body as they arrive, and stops a body that goes over the size
 cap (DOWNLOAD_MAXSIZE) itself: Scrapy cancels such a download with an anonymous CancelledError,
 which says nothing of why; ours says "too large" and keeps the status line and headers.
+
+Headers are capped too, by the download handler below: Twisted keeps every header line a server
+sends until the blank line that ends them, and a server that never sends it would grow the
+crawl process by tens of megabytes a second until the download timeout.
 """
 
 from __future__ import annotations
@@ -17,15 +21,28 @@ from http import HTTPStatus
 from typing import Self
 
 from scrapy import Request, signals
+from scrapy.core.downloader.handlers.http11 import (
+    HTTP11DownloadHandler,
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+    _LenientHTTPClientParser,
+)
 from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IAddress
+from twisted.web._newclient import HTTP11ClientProtocol
+from twisted.web._newclient import Request as TxRequest
+from twisted.web.iweb import IResponse
 
 from archive.warc import HttpExchange
 from crawler.context import CrawlContext
-from crawler.failures import BodyTooLargeError
+from crawler.failures import BodyTooLargeError, HeadersTooLargeError
 
 EXCHANGES = "citewatch_exchanges"
 RECEIVED = "citewatch_received"  # body bytes of the download under way
+# Chromium's limit for a response's header section; a single line is capped by Twisted at 16 KB.
+MAX_HEADER_BYTES = 256 * 2**10
 Clock = Callable[[], datetime]
 
 
@@ -86,3 +103,39 @@ def header_list(headers: Headers) -> list[tuple[str, str]]:
         for name, values in headers.items()
         for value in values
     ]
+
+
+class _CappedParser(_LenientHTTPClientParser):
+    """Scrapy's lenient response parser, refusing a header section over MAX_HEADER_BYTES."""
+
+    _header_bytes = 0
+
+    def lineReceived(self, line: bytes) -> None:
+        self._header_bytes += len(line) + 1
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise HeadersTooLargeError(MAX_HEADER_BYTES)  # the protocol gives the response up
+        super().lineReceived(line)
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        raise HeadersTooLargeError(self.MAX_LENGTH, line=True) from None
+
+
+class _CappedProtocol(_LenientHTTP11ClientProtocol):
+    def request(self, request: TxRequest) -> Deferred[IResponse]:
+        response = super().request(request)
+        assert self._parser is not None
+        self._parser.__class__ = _CappedParser  # as Scrapy does for its lenient parser
+        return response
+
+
+class _CappedFactory(_LenientHTTP11ClientFactory):
+    def buildProtocol(self, addr: IAddress | None) -> HTTP11ClientProtocol:
+        return _CappedProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+
+
+class CappedHTTPDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 download handler with response headers capped (MAX_HEADER_BYTES)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._pool._factory = _CappedFactory

@@ -93,11 +93,11 @@ class CrawlContext:
         self.config = config
         self.clock = clock
         self.crawler = crawler
+        self.run_id: int | None = None
+        self.failure: StorageFailure | None = None
         self.database = CrawlDatabase(
             config.database_url, config.crawl.database_timeout, self.storage_failed
         )
-        self.run_id: int | None = None
-        self.failure: StorageFailure | None = None
         self._warc: WarcWriter | None = None
         self._extraction: ExtractionPool | None = None
 

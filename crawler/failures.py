@@ -30,7 +30,7 @@ from twisted.internet.error import (
 )
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from twisted.web._newclient import ParseError, ResponseFailed, ResponseNeverReceived
 
 from crawler.policy import BlockedAddressError, BlockedByPolicyError
 from models.kinds import Outcome
@@ -48,6 +48,17 @@ class BodyTooLargeError(StopDownload):
         return f"body over the download max size ({self.limit} bytes): {self.received} received"
 
 
+class HeadersTooLargeError(Exception):
+    """A response's status line and headers went over the cap (an endless header section)."""
+
+    def __init__(self, limit: int, line: bool = False) -> None:
+        super().__init__(
+            f"a response header line over {limit} bytes"
+            if line
+            else f"response headers over {limit} bytes"
+        )
+
+
 @dataclass(frozen=True)
 class Rule:
     """Exceptions of these types (whose message holds `says`, if given) mean this outcome."""
@@ -61,7 +72,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(Outcome.POLICY, (BlockedByPolicyError, BlockedAddressError, UnsupportedURLSchemeError)),
     Rule(Outcome.POLICY, (IgnoreRequest,), "robots.txt"),
-    Rule(Outcome.TOO_LARGE, (BodyTooLargeError,)),
+    Rule(Outcome.TOO_LARGE, (BodyTooLargeError, HeadersTooLargeError)),
     Rule(Outcome.TOO_LARGE, (DownloadCancelledError, CancelledError, IgnoreRequest), "max size"),
     Rule(Outcome.TOO_LARGE, (IgnoreRequest,), "maxsize"),
     Rule(Outcome.REDIRECT_LOOP, (IgnoreRequest,), "max redirections"),
@@ -69,6 +80,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Outcome.DNS_FAILURE, (CannotResolveHostError, DNSLookupError)),
     Rule(Outcome.REFUSED, (DownloadConnectionRefusedError, ConnectionRefusedError)),
     Rule(Outcome.TIMEOUT, (DownloadTimeoutError, TwistedTimeoutError, TCPTimedOutError)),
+    # An answer that is not HTTP (a garbage status line, a Content-Length that is no number) is
+    # the server's error, not a reset connection: not retried, shown with the parser's words.
+    Rule(Outcome.ERROR, (ParseError, ValueError)),
     Rule(
         Outcome.RESET,
         (
@@ -97,10 +111,17 @@ def classify_failure(error: BaseException) -> Outcome:
 
 
 def describe_failure(error: BaseException) -> str:
-    """A one-line account of the failure, innermost cause included."""
-    chain = [link for link in _chain(error) if str(link)]
+    """A one-line account of the failure, innermost cause included (Twisted's wrappers, whose
+    text is a list of Failure reprs, are left out: their reasons are in the chain)."""
+    chain = [link for link in _chain(error) if str(link) and not _wrapper(link)]
     parts = [f"{type(link).__name__}: {link}" for link in chain[:3]]
-    return " <- ".join(parts) or type(error).__name__
+    return " ".join(" <- ".join(parts).split()) or type(error).__name__
+
+
+def _wrapper(link: BaseException) -> bool:
+    return isinstance(link, ResponseFailed | ResponseNeverReceived) or str(link).startswith(
+        "[<twisted.python.failure.Failure"
+    )
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

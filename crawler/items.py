@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import StopDownload
@@ -15,6 +16,7 @@ from archive.text import ExtractedText
 from archive.warc import HttpExchange, RecordLocation
 from crawler.capture import EXCHANGES
 from crawler.failures import classify_failure, describe_failure
+from crawler.policy import ALLOWED_SCHEMES
 from models.crawls import ArchivedCopy
 from models.kinds import Outcome
 from models.snapshot import is_preserved
@@ -63,20 +65,23 @@ class FetchResult:
 
     @classmethod
     def from_response(cls, response: Response, fetched_at: datetime) -> FetchResult:
-        """A response arrived (any status): it is archived."""
+        """A response arrived (any status): it is archived. A redirect to another scheme
+        (file:, ftp:, javascript:) is refused, so it is the policy's outcome."""
         request = response.request
         assert request is not None
+        refused = refused_redirect(response)
         return cls(
             target_id=request.meta[TARGET],
             url=request.meta.get("redirect_urls", [request.url])[0],
             fetched_at=fetched_at,
-            outcome=Outcome.FETCHED,
+            outcome=Outcome.FETCHED if refused is None else Outcome.POLICY,
             exchanges=list(request.meta.get(EXCHANGES, [])),
             status=response.status,
             final_url=response.url,
             redirect_chain=_chain(request, response.url, response.status),
             content_type=header_text(response, "Content-Type"),
             body=response.body,
+            error=refused,
             previous=request.meta.get(PREVIOUS),
         )
 
@@ -107,6 +112,17 @@ class FetchResult:
             redirect_chain=_chain(request, request.url, None),
             error=describe_failure(error),
         )
+
+
+def refused_redirect(response: Response) -> str | None:
+    """Why a redirect was not followed, when it points outside http and https."""
+    location = header_text(response, "Location", 2000) if 300 <= response.status < 400 else None
+    if not location:
+        return None
+    target = urljoin(response.url, location.strip())
+    if urlsplit(target).scheme.lower() in ALLOWED_SCHEMES:
+        return None
+    return f"redirect to {target[:200]} refused: only http and https are fetched"
 
 
 def _chain(request: Request, final_url: str, final_status: int | None) -> list[dict[str, Any]]:

@@ -54,9 +54,13 @@ class CrawlLock:
 
     @classmethod
     def acquire(cls, home: Path, holder: str) -> CrawlLock:
-        """Take the lock of `home`, or raise CrawlBusy naming who holds it."""
-        home.mkdir(parents=True, exist_ok=True)
-        handle = (home / LOCK_NAME).open("a+", encoding="utf-8")
+        """Take the lock of `home`, or raise CrawlBusy naming who holds it (CrawlNotStarted if
+        the data directory cannot hold a lock file)."""
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            handle = (home / LOCK_NAME).open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise CrawlNotStarted(f"{home} is not writable: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -132,6 +136,23 @@ class CrawlExit:
         if self.failure is None:
             return None
         return " ".join(str(self.failure.get("error", "")).split()) or None
+
+    def run(self, planned: int | None) -> int | None:
+        """The crawl run: announced in the plan, or named by the failure."""
+        run = planned if planned is not None else (self.failure or {}).get("run")
+        return int(run) if run is not None else None
+
+    @property
+    def started(self) -> bool:
+        """Whether the crawl got past its lock and storage checks."""
+        return self.failure is None or self.failure.get("reason") != "not_started"
+
+    @property
+    def unrecorded(self) -> bool:
+        """A storage failure the child could not mark in its run (the database failed): the
+        parent marks it (models.crawls.mark_failed)."""
+        failure = self.failure
+        return self.started and failure is not None and not failure.get("recorded")
 
 
 def run_crawl(

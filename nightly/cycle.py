@@ -3,7 +3,9 @@
 Each crawl step runs in a process of its own (crawler.launch), then the after-run step here
 (verdicts, states, case news, events, public copies); every step's start, end, counts and
 error go into the job-runs table, and a failed step does not stop the steps after it. One
-cycle runs at a time per data directory (a lock file); a crawl cut short resumes next time.
+cycle runs at a time per data directory (a lock file), and each crawl step holds the data
+directory's crawl lock (crawler.launch); a crawl cut short resumes next time, one whose
+storage failed is marked failed with its reason.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from sqlalchemy import func, select
 from alerts.digest import compose, render, unqueued_events
 from alerts.mailer import deliver, queue
 from config import Config, child_environment
-from crawler.launch import Event, run_crawl
-from models import CrawlRun, Database, JobRun
-from models.crawls import run_counts
+from crawler.launch import CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
+from models import CrawlRun, Database, DatabaseError, JobRun
+from models.crawls import mark_failed, run_counts
 from models.kinds import NightlyStep, StepStatus
 from nightly.after_run import after_run
 from watch.sources import active_sources
@@ -119,14 +121,35 @@ def _finish(database: Database, job: JobRun, result: StepResult, at: datetime) -
 def crawl(
     database: Database, config: Config, clock: Clock, now: str | None, spider: str
 ) -> StepResult:
-    """One crawl in its own process, the after-run step, and what the run fetched."""
+    """One crawl in its own process, the after-run step, and what the run fetched, holding the
+    data directory's crawl lock: a crawl started meanwhile (`citewatch archive`) is refused
+    instead of joining this one."""
+    try:
+        with crawl_lock(config.home, f"citewatch nightly, {spider} step") as lock:
+            return _crawl(database, config, clock, now, spider, lock)
+    except CrawlNotStarted as exc:  # busy, or no lock file possible
+        return StepResult(StepStatus.FAILED, error=str(exc))
+
+
+def _crawl(
+    database: Database, config: Config, clock: Clock, now: str | None, spider: str, lock: CrawlLock
+) -> StepResult:
     seen: dict[str, Any] = {"run": None}
 
     def on_event(event: Event) -> None:
         if event.get("event") == "planned":
             seen["run"] = event["run"]
 
-    result = run_crawl(spider, {}, child_environment(config), on_event, now=now)
+    result = run_crawl(spider, {}, child_environment(config), on_event, now=now, lock=lock)
+    if result.error is not None:  # storage failed, or the crawl could not start
+        run = result.run(seen["run"])
+        if result.unrecorded:
+            mark_failed(database, run, result.error, clock())
+        try:
+            counts = _run_counts(database, run)
+        except DatabaseError:  # the database may be what failed: the reason comes first
+            counts = {}
+        return StepResult(StepStatus.FAILED, counts, result.error)
     if result.code != 0:
         return StepResult(
             StepStatus.FAILED,

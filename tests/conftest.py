@@ -8,10 +8,12 @@ guard again, inherited through PYTHONPATH); Hypothesis deterministic unless aske
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pytest_socket
 from hypothesis import settings
 
 from models import Database
@@ -30,6 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Guard this process and, through the environment, every child it starts."""
     os.environ["PYTHONPATH"] = with_guard(os.environ)["PYTHONPATH"]
     loopback_guard.install()
+    # pytest-socket puts back the connect it found at import after each test: make that the
+    # guarded one, so fixture teardown and collection are refused outside loopback too.
+    pytest_socket._true_connect = socket.socket.connect
 
 
 @pytest.fixture

@@ -1,17 +1,20 @@
 """Article links out of what a watched source answers: a feed, a sitemap or a listing page.
 
 Feeds are read by feedparser (RSS 0.9x-2.0, RSS 1.0, Atom), listing pages by courlan's link
-filter (it drops navigation, tag and login links); sitemaps are small XML read with lxml,
-entities and network access off. Discovery of a site's feeds and sitemaps uses trafilatura.
+filter (it drops navigation, tag and login links); sitemaps are read with lxml's pull parser as
+they unpack, entities and network access off, each <url> dropped once read, so a sitemap of
+40 MB costs what its newest 50,000 entries cost. Discovery of a site's feeds and sitemaps uses
+trafilatura.
 """
 
 from __future__ import annotations
 
 import calendar
-import gzip
+import heapq
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -23,9 +26,17 @@ from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.sitemaps import extract_robots_sitemaps
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
+from archive.decompress import GZIP_WBITS, inflate
 
 KINDS = ("feed", "sitemap", "page")
-MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemap protocol's own limit, also for .xml.gz
+# The sitemap protocol's own limits (also for .xml.gz, unpacked); of a longer sitemap the newest
+# MAX_SITEMAP_URLS entries are kept.
+MAX_SITEMAP_BYTES = 50 * 2**20
+MAX_SITEMAP_URLS = 50_000
+MAX_FEED_BYTES = 10 * 2**20  # a feed lists recent items: a few hundred KB; feedparser is slow
+XML_SLICE = 2**20  # bytes handed to the XML parser at a time
+GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_TAGS = ("{*}urlset", "{*}sitemapindex", "{*}url", "{*}sitemap")  # in any namespace
 FEED_TYPE_RE = re.compile(r"(rss|atom|rdf)\+xml|application/xml|text/xml", re.IGNORECASE)
 COMMON_FEEDS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml")
 
@@ -70,7 +81,7 @@ def read_listing(kind: str, body: bytes, url: str, content_type: str | None = No
 
 def guess_kind(body: bytes, content_type: str | None) -> str:
     """feed, sitemap or page, from the first bytes of the answer."""
-    head = _ungzip(body)[:2000].lower()
+    head = b"".join(_head(_unpacked(body, MAX_SITEMAP_BYTES, "answer"), 2000))[:2000].lower()
     if b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
@@ -82,7 +93,8 @@ def guess_kind(body: bytes, content_type: str | None) -> str:
 
 def feed_entries(body: bytes, url: str) -> list[Entry]:
     """The items of an RSS or Atom feed, newest first."""
-    parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
+    data = b"".join(_unpacked(body, MAX_FEED_BYTES, "feed"))
+    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
     if not parsed.entries and parsed.get("bozo"):
         raise ListingError(f"not a readable feed: {parsed.get('bozo_exception')}")
     entries = []
@@ -101,33 +113,70 @@ def feed_entries(body: bytes, url: str) -> list[Entry]:
 
 def sitemap_listing(body: bytes, url: str) -> Listing:
     """The pages of a sitemap (newest first by lastmod) or the sitemaps of a sitemap index."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    try:
-        root = etree.fromstring(_ungzip(body), parser)
-    except etree.XMLSyntaxError as exc:
-        raise ListingError(f"not a readable sitemap: {exc}") from None
+    elements = _sitemap_elements(body)
+    root = next(elements, None)
     if root is None or etree.QName(root).localname not in ("urlset", "sitemapindex"):
         raise ListingError("not a sitemap: no <urlset> or <sitemapindex>")
     if etree.QName(root).localname == "sitemapindex":
-        return Listing([], [urljoin(url, loc) for loc in _texts(root, "sitemap", "loc")])
-    entries = []
-    for node in root:
-        if not isinstance(node.tag, str) or etree.QName(node).localname != "url":
-            continue
-        fields = {
-            etree.QName(child).localname: (child.text or "").strip()
-            for child in node.iter()
-            if isinstance(child.tag, str)
-        }
-        if fields.get("loc"):
-            entries.append(
-                Entry(
-                    urljoin(url, fields["loc"]),
-                    fields.get("title") or None,  # news:title
-                    fields.get("publication_date") or fields.get("lastmod") or None,
-                )
-            )
-    return Listing(newest_first(entries), [])
+        found = (_fields(node).get("loc") for node in elements)
+        sitemaps = [_absolute(url, loc) for loc in found if loc]
+        return Listing([], sitemaps[:MAX_SITEMAP_URLS])
+    entries = (
+        Entry(
+            _absolute(url, fields["loc"]),
+            fields.get("title") or None,  # news:title
+            fields.get("publication_date") or fields.get("lastmod") or None,
+        )
+        for fields in map(_fields, elements)
+        if fields.get("loc")
+    )
+    # nlargest is sorted(..., reverse=True)[:n] (stable, as newest_first) holding only n entries
+    newest = heapq.nlargest(MAX_SITEMAP_URLS, entries, key=lambda e: _timestamp(e.published))
+    return Listing(newest, [])
+
+
+def _sitemap_elements(body: bytes) -> Iterator[etree._Element]:
+    """The root element, then each of its children once parsed (and then dropped from the tree),
+    the XML unpacked and parsed a slice at a time."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        tag=SITEMAP_TAGS,  # Python sees these elements only; their children stay in lxml
+        resolve_entities=False,
+        no_network=True,
+        recover=True,
+        huge_tree=False,
+    )
+    root: etree._Element | None = None
+    try:
+        for piece in _unpacked(body, MAX_SITEMAP_BYTES, "sitemap"):
+            parser.feed(piece)
+            for event, element in parser.read_events():
+                if root is None and event == "start":
+                    root = element
+                    yield root
+                elif event == "end" and element.getparent() is root and root is not None:
+                    yield element
+                    element.clear(keep_tail=False)
+                    while element.getprevious() is not None:  # already read: drop
+                        del root[0]
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise ListingError(f"not a readable sitemap: {exc}") from None
+
+
+def _absolute(base: str, loc: str) -> str:
+    """A sitemap's URL made absolute (urljoin is slow, and the protocol wants them absolute)."""
+    return loc if loc.startswith(("http://", "https://")) else urljoin(base, loc)
+
+
+def _fields(node: etree._Element) -> dict[str, str]:
+    """An element's descendants by local name: their text (loc, lastmod, news:title ...); the
+    first of a name wins, so an <image:loc> inside a <url> does not replace its <loc>."""
+    fields: dict[str, str] = {}
+    for child in node.iter():
+        if isinstance(child.tag, str):
+            fields.setdefault(child.tag.rpartition("}")[2], (child.text or "").strip())
+    return fields
 
 
 def page_entries(html: str, url: str) -> list[Entry]:
@@ -183,17 +232,6 @@ def _timestamp(published: str | None) -> float:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
-def _texts(root: etree._Element, parent: str, child: str) -> list[str]:
-    return [
-        (node.text or "").strip()
-        for node in root.iter()
-        if isinstance(node.tag, str)
-        and etree.QName(node).localname == child
-        and etree.QName(node.getparent()).localname == parent
-        and (node.text or "").strip()
-    ]
-
-
 def _first_link(item: feedparser.FeedParserDict) -> str | None:
     for link in item.get("links", []):
         if link.get("href"):
@@ -201,15 +239,33 @@ def _first_link(item: feedparser.FeedParserDict) -> str | None:
     return None
 
 
-def _ungzip(body: bytes) -> bytes:
-    """A .xml.gz sitemap's XML, capped."""
-    if not body.startswith(b"\x1f\x8b"):
-        return body
+def _unpacked(body: bytes, limit: int, what: str) -> Iterator[bytes]:
+    """The answer's bytes a slice at a time, gunzipped if gzipped (.xml.gz); at most `limit`."""
+    packed = body.startswith(GZIP_MAGIC)
+    pieces = inflate((body,), GZIP_WBITS) if packed else _slices(body)
+    size = 0
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as packed:
-            data = packed.read(MAX_SITEMAP_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
+        for piece in pieces:
+            size += len(piece)
+            if size > limit:
+                verb = "unpacks to" if packed else "is"
+                raise ListingError(f"{what} {verb} over {limit // 2**20} MB; not read")
+            yield piece
+    except zlib.error as exc:
         raise ListingError(f"broken gzip data: {exc}") from None
-    if len(data) > MAX_SITEMAP_BYTES:
-        raise ListingError(f"sitemap unpacks to over {MAX_SITEMAP_BYTES // 2**20} MB")
-    return data
+
+
+def _slices(body: bytes) -> Iterator[bytes]:
+    view = memoryview(body)
+    for start in range(0, len(body), XML_SLICE):
+        yield bytes(view[start : start + XML_SLICE])
+
+
+def _head(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """The first pieces, until they come to `size` bytes."""
+    seen = 0
+    for piece in pieces:
+        yield piece
+        seen += len(piece)
+        if seen >= size:
+            return

@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from citations.parts import TO_SUPERSCRIPT, DocumentParts, Note, markdown_link, note_ref
-from citations.readers.package import ZipPackage
+from citations.parts import (
+    REF_CLOSE,
+    REF_OPEN,
+    TO_SUPERSCRIPT,
+    DocumentParts,
+    Note,
+    markdown_link,
+    note_ref,
+)
+from citations.readers.package import ZipPackage, release
 from citations.readers.text import parse_text
 from citations.urls import WEB_TARGET_RE
 
@@ -23,56 +31,90 @@ SKIPPED_NOTE_TYPES = {"separator", "continuationSeparator", "continuationNotice"
 # Word's defaults: footnotes 1, 2, 3; endnotes i, ii, iii.
 DEFAULT_FORMATS = {"footnote": "decimal", "endnote": "lowerRoman"}
 CHICAGO_MARKS = ("*", "†", "‡", "§")
+# A note reference before its label is known: REF_OPEN, PLACEHOLDER, "footnote:12", REF_CLOSE.
+PLACEHOLDER = "\ue002"
+PLACEHOLDER_RE = re.compile(
+    f"{REF_OPEN}{PLACEHOLDER}(?P<kind>\\w+):(?P<id>[^{REF_CLOSE}]*){REF_CLOSE}"
+)
 
 
 @dataclass
 class NoteKind:
-    """Footnotes or endnotes: their part, relationships, numbering and labels by note id."""
+    """Footnotes or endnotes: their texts and relationships by note id, numbering, and the
+    order in which the body refers to them."""
 
     name: str
-    notes: dict[str, etree._Element] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     number_format: str = "decimal"
     start: int = 1
-    labels: dict[str, str] = field(default_factory=dict)
-    numbered: int = 0
+    referenced: dict[str, str | None] = field(default_factory=dict)  # id -> custom mark
 
-    def label_for(self, note_id: str, custom: str | None) -> str:
-        """The printed label: a custom mark, or the next number in the note kind's format."""
-        if note_id not in self.labels:
+    def reference(self, note_id: str, custom: str | None) -> str:
+        """A placeholder marker for a reference: the numbering settings that give its label
+        come at the end of the body, which is read as a stream (see `labels`)."""
+        self.referenced.setdefault(note_id, custom)
+        return note_ref(f"{PLACEHOLDER}{self.name}:{note_id}")
+
+    def labels(self) -> dict[str, str]:
+        """The printed label of every referenced note: its custom mark, or the next number in
+        the kind's format, in reference order."""
+        labels: dict[str, str] = {}
+        numbered = 0
+        for note_id, custom in self.referenced.items():
             if custom:
-                self.labels[note_id] = custom
+                labels[note_id] = custom
             else:
-                self.labels[note_id] = format_number(self.start + self.numbered, self.number_format)
-                self.numbered += 1
-        return self.labels[note_id]
+                labels[note_id] = format_number(self.start + numbered, self.number_format)
+                numbered += 1
+        return labels
 
 
 def parse_docx(package: ZipPackage) -> DocumentParts:
-    """The body with note markers, then the footnotes and endnotes in reference order."""
+    """The body with note markers, then the footnotes and endnotes in reference order.
+
+    Every large part is read as a stream, paragraph by paragraph, and released as it goes:
+    time and memory grow with the text, not with the XML around it.
+    """
     document_path = _main_part(package)
-    document = package.xml(document_path)
-    links = _relationships(package, document_path)
-    kinds = {name: _note_kind(package, document_path, document, name) for name in DEFAULT_FORMATS}
-    has_notes = any(kind.notes for kind in kinds.values())
-    body_element = document.find(f"{W}body")
-    paragraphs = [] if body_element is None else list(body_element.iter(f"{W}p"))
-    renderer = _Renderer(links, kinds if has_notes else None)
-    body = [text for text in (renderer.paragraph(p) for p in paragraphs) if text.strip()]
-    title = _title(package, paragraphs, body)
+    kinds = {name: _note_kind(package, document_path, name) for name in DEFAULT_FORMATS}
+    has_notes = any(kind.texts for kind in kinds.values())
+    renderer = _Renderer(_relationships(package, document_path), kinds if has_notes else None)
+    body: list[str] = []
+    styled_title: str | None = None
+    for element in package.iterparse(document_path, (f"{W}p", f"{W}sectPr")):
+        if element.tag == f"{W}sectPr":
+            parent = element.getparent()
+            if parent is not None and parent.tag == f"{W}body":
+                for kind in kinds.values():
+                    _numbering(kind, element)
+            continue
+        if any(True for _ in element.iterancestors(f"{W}p")):
+            continue  # a paragraph in a text box: read with the paragraph that holds it
+        for paragraph in element.iter(f"{W}p"):
+            text = renderer.paragraph(paragraph)
+            if text.strip():
+                body.append(text)
+            if styled_title is None:
+                styled_title = _styled_title(paragraph)
+        release(element)
+    title = _core_title(package) or styled_title or (body[0][:300] if body else None)
     if not has_notes:
         parts = parse_text("\n\n".join(body), fmt="docx")
         parts.title = title
         return parts
-    notes = []
-    for kind in kinds.values():
-        note_renderer = _Renderer(kind.links, None)
-        for note_id, label in kind.labels.items():
-            element = kind.notes.get(note_id)
-            if element is None:
-                continue
-            texts = [note_renderer.paragraph(p) for p in element.iter(f"{W}p")]
-            notes.append(Note(label, "\n\n".join(t.strip() for t in texts if t.strip())))
+    labels = {name: kind.labels() for name, kind in kinds.items()}
+
+    def label(match: re.Match[str]) -> str:
+        return note_ref(labels.get(match["kind"], {}).get(match["id"], ""))
+
+    body = [PLACEHOLDER_RE.sub(label, text) for text in body]
+    notes = [
+        Note(label, kind.texts[note_id])
+        for name, kind in kinds.items()
+        for note_id, label in labels[name].items()
+        if note_id in kind.texts
+    ]
     return DocumentParts(format="docx", title=title, body=body, notes=notes)
 
 
@@ -130,10 +172,9 @@ def _relationships(package: ZipPackage, part: str) -> dict[str, str]:
     return {rel.get("Id", ""): rel.get("Target", "") for rel in rels.iter(f"{PKG_REL}Relationship")}
 
 
-def _note_kind(
-    package: ZipPackage, document_path: str, document: etree._Element, name: str
-) -> NoteKind:
-    """Load footnotes.xml or endnotes.xml and the numbering settings for that kind."""
+def _note_kind(package: ZipPackage, document_path: str, name: str) -> NoteKind:
+    """Read footnotes.xml or endnotes.xml (each note rendered as it streams past) and the
+    numbering settings of settings.xml; the body's own settings come with the body."""
     kind = NoteKind(name, number_format=DEFAULT_FORMATS[name])
     directory = posixpath.dirname(document_path)
     part = None
@@ -143,22 +184,30 @@ def _note_kind(
             part = posixpath.normpath(posixpath.join(directory, rel.get("Target", "")))
     if part is None or not package.has(part):
         return kind
-    for note in package.xml(part).iter(f"{W}{name}"):
-        if note.get(f"{W}type") not in SKIPPED_NOTE_TYPES:
-            kind.notes[note.get(f"{W}id", "")] = note
     kind.links = _relationships(package, part)
+    renderer = _Renderer(kind.links, None)
+    for note in package.iterparse(part, (f"{W}{name}",)):
+        if note.get(f"{W}type") not in SKIPPED_NOTE_TYPES:
+            texts = (renderer.paragraph(p).strip() for p in note.iter(f"{W}p"))
+            kind.texts[note.get(f"{W}id", "")] = "\n\n".join(t for t in texts if t)
+        release(note)
     settings = package.xml_or_none(posixpath.join(directory, "settings.xml"))
-    for source in (settings, document.find(f"{W}body/{W}sectPr")):
-        properties = None if source is None else source.find(f".//{W}{name}Pr")
-        if properties is None:
-            continue
-        number_format = properties.find(f"{W}numFmt")
-        start = properties.find(f"{W}numStart")
-        if number_format is not None:
-            kind.number_format = number_format.get(f"{W}val", kind.number_format)
-        if start is not None and (start.get(f"{W}val") or "").isdigit():
-            kind.start = int(start.get(f"{W}val", "1"))
+    if settings is not None:
+        _numbering(kind, settings)
     return kind
+
+
+def _numbering(kind: NoteKind, source: etree._Element) -> None:
+    """Take the note kind's number format and start from settings or a section's properties."""
+    properties = source.find(f".//{W}{kind.name}Pr")
+    if properties is None:
+        return
+    number_format = properties.find(f"{W}numFmt")
+    start = properties.find(f"{W}numStart")
+    if number_format is not None:
+        kind.number_format = number_format.get(f"{W}val", kind.number_format)
+    if start is not None and (start.get(f"{W}val") or "").isdigit():
+        kind.start = int(start.get(f"{W}val", "1"))
 
 
 def _rels_path(part: str) -> str:
@@ -167,20 +216,22 @@ def _rels_path(part: str) -> str:
     return posixpath.join(directory, "_rels", f"{name}.rels")
 
 
-def _title(package: ZipPackage, paragraphs: list[etree._Element], body: list[str]) -> str | None:
-    """The core properties' title, else the Title-styled paragraph, else the first paragraph."""
+def _core_title(package: ZipPackage) -> str | None:
+    """The title in the core properties, if any."""
     core = package.xml_or_none("docProps/core.xml")
-    if core is not None:
-        title = core.find(DC_TITLE)
-        if title is not None and title.text and title.text.strip():
-            return str(title.text).strip()[:300]
-    for paragraph in paragraphs:
-        style = paragraph.find(f"{W}pPr/{W}pStyle")
-        if style is not None and style.get(f"{W}val", "").lower() in ("title", "heading1"):
-            text = "".join(paragraph.itertext()).strip()
-            if text:
-                return text[:300]
-    return body[0][:300] if body else None
+    title = None if core is None else core.find(DC_TITLE)
+    if title is not None and title.text and title.text.strip():
+        return str(title.text).strip()[:300]
+    return None
+
+
+def _styled_title(paragraph: etree._Element) -> str | None:
+    """The paragraph's text if it is styled as the title (or the first heading)."""
+    style = paragraph.find(f"{W}pPr/{W}pStyle")
+    if style is not None and style.get(f"{W}val", "").lower() in ("title", "heading1"):
+        text = "".join(paragraph.itertext()).strip()
+        return text[:300] or None
+    return None
 
 
 @dataclass
@@ -266,8 +317,7 @@ class _Renderer:
                 if child.get(f"{W}customMarkFollows") in ("1", "true", "on"):
                     custom = "".join(t.text or "" for t in run.iter(f"{W}t")).strip() or None
                     skip_custom_mark = custom is not None
-                label = kind.label_for(child.get(f"{W}id", ""), custom)
-                self._sink(out).append(note_ref(label))
+                self._sink(out).append(kind.reference(child.get(f"{W}id", ""), custom))
             elif tag == f"{W}fldChar":
                 self._field_char(child.get(f"{W}fldCharType", ""), out)
             elif tag == f"{W}instrText" and self.fields:

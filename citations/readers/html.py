@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html.parser
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 
 import lxml.html
 from lxml import etree
@@ -57,13 +59,18 @@ LABEL_RE = re.compile(r"^[\[(]?([0-9]{1,4}|[ivxlcdm]{1,6}|[a-z]|[*†‡§]{1,3}
 NOTE_CONTAINER_RE = re.compile(r"ftn|edn|foot|endnote|note", re.IGNORECASE)
 BACK_LINK_TEXT = frozenset({"↩", "↩︎", "^", "↑", "back"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+VOID_TAGS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+)
+XML_NAME_RE = re.compile(r"^[A-Za-z_][\w.-]*$")
+NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 Renderer = Callable[[etree._Element], str | None]
 
 
 def parse_html(text: str) -> DocumentParts:
     """Body paragraphs with note markers, and the notes the body links to."""
-    root = lxml.html.document_fromstring(text)
+    root = _parse_tree(text)
     title = _title(root)
     for element in root.iter(*DROP_TAGS):
         element.drop_tree()
@@ -85,6 +92,75 @@ def parse_html(text: str) -> DocumentParts:
     return DocumentParts(format="html", title=title, body=body, notes=notes)
 
 
+def _parse_tree(text: str) -> etree._Element:
+    """The document tree: libxml2's, unless it gave up (nesting deeper than its limit of 2048
+    elements): then one built from Python's own tokenizer, which has no such limit, so the text
+    after the nesting is read too."""
+    parser = lxml.html.HTMLParser(huge_tree=True)  # text nodes over 10 MB are kept whole
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except etree.ParserError:  # "Document is empty": nothing but blanks and comments
+        return lxml.html.document_fromstring("<html><body></body></html>")
+    if any(error.level_name == "FATAL" for error in parser.error_log):
+        return _FlatTreeBuilder.build(text)
+    return root
+
+
+class _FlatTreeBuilder(html.parser.HTMLParser):
+    """An lxml tree from the standard library's HTML tokenizer: html and body made once, void
+    elements closed, an end tag closing what it matches (or ignored when nothing does)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.builder = etree.TreeBuilder(parser=lxml.html.HTMLParser())  # HtmlElement classes
+        self.open: list[str] = []
+        self.counts: Counter[str] = Counter()  # open elements by tag: no scan of a deep stack
+
+    @classmethod
+    def build(cls, text: str) -> etree._Element:
+        """Parse the text and return the <html> root."""
+        self = cls()
+        self.builder.start("html", {})
+        self.builder.start("body", {})
+        self.feed(text)
+        self.close()
+        while self.open:
+            self.builder.end(self.open.pop())
+        self.builder.end("body")
+        self.builder.end("html")
+        root: etree._Element = self.builder.close()
+        return root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("html", "body") or not XML_NAME_RE.match(tag):
+            return
+        clean = {k: _xml_text(v or "") for k, v in attrs if XML_NAME_RE.match(k)}
+        self.builder.start(tag, clean)
+        if tag in VOID_TAGS:
+            self.builder.end(tag)
+        else:
+            self.open.append(tag)
+            self.counts[tag] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.counts[tag]:
+            return
+        while True:
+            name = self.open.pop()
+            self.counts[name] -= 1
+            self.builder.end(name)
+            if name == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.builder.data(_xml_text(data))
+
+
+def _xml_text(text: str) -> str:
+    """Text lxml accepts: no control characters or lone surrogates."""
+    return NOT_XML_RE.sub("", text)
+
+
 def _title(root: etree._Element) -> str | None:
     """The <title>, else the first top-level heading."""
     for path in ("//title", "//h1"):
@@ -101,15 +177,14 @@ def _linked_notes(
 ) -> tuple[dict[etree._Element, str], dict[etree._Element, etree._Element]]:
     """Anchors that reference a note (href="#...") with their label, and each note's element."""
     targets: dict[str, etree._Element] = {}
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in _elements(root):
         for attribute in ("id", "name"):
             value = element.get(attribute)
             if value:
                 targets.setdefault(value, element)
     refs: dict[etree._Element, str] = {}
     containers: dict[etree._Element, etree._Element] = {}
+    accepted: set[etree._Element] = set()  # the containers of the notes found so far
     for anchor in root.iter("a"):
         href = anchor.get("href", "")
         target = targets.get(href[1:]) if href.startswith("#") else None
@@ -120,10 +195,12 @@ def _linked_notes(
         if container is None or container.tag in HEADINGS or _inside(anchor, container):
             continue
         # A note's own number often links back to the body: the reference seen first wins.
-        if any(_inside(anchor, accepted) for accepted in containers.values()):
+        # (One walk up the anchor's ancestors, not one per note found: linear in the notes.)
+        if anchor in accepted or any(a in accepted for a in anchor.iterancestors()):
             continue
         refs[anchor] = label.group(1)
         containers[anchor] = container
+        accepted.add(container)
     return refs, containers
 
 
@@ -202,8 +279,29 @@ def _superscript_fallback(root: etree._Element, title: str | None) -> DocumentPa
     return parts
 
 
+def _elements(root: etree._Element) -> Iterator[etree._Element]:
+    """Every element in document order, each one's ancestors held while it is visited.
+
+    lxml frees an element's Python proxy by walking up to the nearest ancestor that has one:
+    holding the path keeps that walk one step long in a tree nested 100,000 deep.
+    """
+    path: list[tuple[etree._Element, Iterator[etree._Element]]] = [(root, iter(root))]
+    yield root
+    while path:
+        child = next(path[-1][1], None)
+        if child is None:
+            path.pop()
+        elif isinstance(child.tag, str):
+            yield child
+            path.append((child, iter(child)))
+
+
 def _render_blocks(root: etree._Element, render: Renderer) -> list[str]:
-    """Walk the tree, letting `render` replace elements, and cut the text at block boundaries."""
+    """Walk the tree, letting `render` replace elements, and cut the text at block boundaries.
+
+    The walk keeps its own stack rather than recursing (a tree may be nested 100,000 deep), and
+    an element stays on it until its children are done (see _elements).
+    """
     blocks: list[str] = []
     line: list[str] = []
 
@@ -213,24 +311,30 @@ def _render_blocks(root: etree._Element, render: Renderer) -> list[str]:
             blocks.append(text)
         line.clear()
 
-    def walk(element: etree._Element) -> None:
-        replaced = render(element)
+    # Work items: an element to open, text to add (a tail), or an element to close.
+    stack: list[etree._Element | str | tuple[etree._Element]] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            line.append(item)
+            continue
+        if isinstance(item, tuple):
+            if item[0].tag in BLOCK_TAGS:
+                flush()
+            continue
+        replaced = render(item)
         if replaced is not None:
             line.append(replaced)
-        else:
-            block = element.tag in BLOCK_TAGS
-            if block:
-                flush()
-            if element.tag == "br":
-                line.append("\n")
-            line.append(element.text or "")
-            for child in element:
-                if isinstance(child.tag, str):
-                    walk(child)
-                line.append(child.tail or "")
-            if block:
-                flush()
-
-    walk(root)
+            continue
+        if item.tag in BLOCK_TAGS:
+            flush()
+        if item.tag == "br":
+            line.append("\n")
+        line.append(item.text or "")
+        stack.append((item,))
+        for child in reversed(item):
+            stack.append(child.tail or "")
+            if isinstance(child.tag, str):
+                stack.append(child)
     flush()
     return blocks

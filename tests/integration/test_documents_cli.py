@@ -14,14 +14,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from warcio.archiveiterator import ArchiveIterator
 
+from citations.canonical import canonical_url
 from citations.document import read_document
 from citations.extract import Citation as Found
 from citations.extract import extract_citations
 from citations.ingest import add_document
 from cli import main
-from models import Citation, Database, DatabaseError, Document, Target
+from models import Citation, Database, DatabaseError, Document, Snapshot, Target
 from tests.support import EXAMPLE, ROOT
+from tests.support.intercept import EveryHost
+from tests.support.offline import with_guard
+from tests.support.pages import ARTICLES, article_page
+from tests.support.web import NOT_FOUND_PAGE, Reply
 
 NOW = datetime(2025, 2, 20, 9, 0, tzinfo=UTC)
 
@@ -153,25 +159,80 @@ def test_one_transaction_per_document(database: Database) -> None:
             assert session.scalar(select(func.count()).select_from(model)) == 0
 
 
-def test_console_script_runs_the_main_job(tmp_path: Path) -> None:
-    """The installed `citewatch` command, as the README's Quick start runs it: with no internet
-    here, every source fails to resolve, the run is recognised as an outage, nothing counts."""
+def run_main_job(home: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The installed `citewatch` command, as the README's Quick start runs it, in a clean
+    environment (the network guard added): politeness off, no public-archive lookups."""
     script = Path(sys.executable).with_name("citewatch")
-    result = subprocess.run(
-        [str(script), "--home", str(tmp_path / "data"), "run", str(EXAMPLE)],
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "COLUMNS": "300",
+        "CITEWATCH_CRAWL_DELAY": "0",  # the polite default takes a minute here
+        "CITEWATCH_CRAWL_AUTOTHROTTLE": "false",
+        "CITEWATCH_CHECK_MEMENTO": "false",
+        **settings,
+    }
+    return subprocess.run(
+        [str(script), "--home", str(home / "data"), "run", str(EXAMPLE)],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "COLUMNS": "300",
-            "CITEWATCH_CRAWL_DELAY": "0",  # the polite default takes a minute here
-            "CITEWATCH_CRAWL_AUTOTHROTTLE": "false",
-            "CITEWATCH_CHECK_MEMENTO": "false",
-        },
+        timeout=240,
+        env=with_guard(environment),
     )
+
+
+def test_console_script_runs_the_main_job(tmp_path: Path) -> None:
+    """The Quick start's job with every host the briefing cites served locally: a proxy that
+    is all 42 sites at once (HTTPS tunnels included) answers each cited page with an article,
+    note 85's page with 410 Gone, anything else with 404."""
+    cited = {c.canonical_url for c in extract_citations(read_document(EXAMPLE).parts).citations}
+    gone = "https://exclusive.kz/verhovnyj-sud-otkazal-v-rassmotrenii-zhaloby-marata-zhylanbaeva/"
+    assert gone in cited and len(cited) == 112
+
+    def answer(url: str) -> Reply:
+        canonical = canonical_url(url)
+        if canonical == gone:
+            return Reply.html(NOT_FOUND_PAGE, status=410)
+        if canonical in cited:
+            return Reply.html(article_page(ARTICLES[sorted(cited).index(canonical) % 4]))
+        return Reply.html(NOT_FOUND_PAGE, status=404)  # probes of random sibling URLs
+
+    with EveryHost(answer) as web:
+        result = run_main_job(tmp_path, CITEWATCH_CRAWL_PROXY=web.url)
+
+    assert result.returncode == 0, result.stderr
+    assert "116 notes, 134 citations, 112 unique targets on 42 hosts" in result.stdout
+    assert "Crawl run 1" in result.stdout
+    assert re.search(r"│ archived 200 +│ 111 +│", result.stdout)
+    assert "degraded" not in result.stderr
+    assert cited <= {canonical_url(url) for url in web.seen}  # every target asked for, here
+    report = result.stdout[result.stdout.index("┃ Note ┃ URL as cited") :]
+    for note in ("1", "14", "83", "116"):  # one row per note, alive with our copy
+        assert re.search(rf"│ {note} +│ https://\S+ +│ alive +│ ok +│ #\d+ +│", report), note
+    assert re.search(r"│ 85 +│ exclusive\.kz/verhovnyj-sud\S+ +│ \w+ +│ gone +│", report)
+
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'citewatch.db'}")
+    try:
+        with database.session() as session:
+            query = select(Target.canonical_url, Snapshot.status).join(Target)
+            statuses = dict(session.execute(query).all())
+    finally:
+        database.dispose()
+    assert statuses == {url: 410 if url == gone else 200 for url in cited}
+    responses = [
+        record.rec_headers.get_header("WARC-Target-URI")
+        for path in sorted((tmp_path / "data" / "warcs").glob("*.warc.gz"))
+        for record in ArchiveIterator(path.open("rb"))
+        if record.rec_type == "response"
+    ]
+    assert cited <= {canonical_url(url) for url in responses}
+
+
+def test_without_the_internet_the_main_job_is_an_outage(tmp_path: Path) -> None:
+    """With no way out (the network guard refuses every name), every source fails to
+    resolve: the run is recognised as an outage, and none of it counts against the links."""
+    result = run_main_job(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "116 notes, 134 citations" in result.stdout
     assert "Crawl run 1" in result.stdout  # archived (or tried to)

@@ -74,9 +74,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
         # local network outage, and their failures count.
         config = TEST_CONFIG.replace(
             "[crawl]\n", f'[crawl]\nnameservers = ["{dns.nameserver}"]\n'
-        ).replace("timeout = 1.5\n", "timeout = 1\n") + (
-            "\n[check]\nmemento = false\n"
-        )
+        ).replace("timeout = 1.5\n", "timeout = 1\n") + ("\n[check]\nmemento = false\n")
         workspace = Workspace(root, f"sqlite:///{root / 'citewatch.db'}", config)
         cited = [url for host_urls in urls.values() for url in host_urls]
         assert workspace.cli("add", str(workspace.document(cited))).code == 0

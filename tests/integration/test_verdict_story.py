@@ -209,7 +209,7 @@ def mailed_on(story: Story, name: str) -> list[int]:
 
 
 def test_every_night_runs_cleanly(story: Story) -> None:
-    assert story.codes == {night: 0 for night in range(1, NIGHTS + 1)}
+    assert story.codes == dict.fromkeys(range(1, NIGHTS + 1), 0)
 
 
 def test_the_server_really_answered_304_from_night_3(story: Story) -> None:

@@ -18,4 +18,7 @@ def with_guard(environment: Mapping[str, str]) -> dict[str, str]:
     """`environment` with the guard's directory first on PYTHONPATH (once)."""
     paths = [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p]
     guard = str(GUARD_DIRECTORY)
-    return {**environment, "PYTHONPATH": os.pathsep.join([guard, *(p for p in paths if p != guard)])}
+    return {
+        **environment,
+        "PYTHONPATH": os.pathsep.join([guard, *(p for p in paths if p != guard)]),
+    }

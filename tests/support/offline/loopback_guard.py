@@ -13,6 +13,7 @@ Standard library only: it is imported by `sitecustomize` before anything else is
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 from typing import Any
@@ -24,7 +25,9 @@ WHY = "tests never leave loopback (127.0.0.0/8, ::1)"
 
 
 class OutsideLoopbackError(ConnectionRefusedError):
-    """A test process tried to reach an address outside loopback; nothing was sent."""
+    """A test process tried to reach an address outside loopback; nothing was sent.
+
+    Its errno is ECONNREFUSED, so code that keeps only the number (Twisted) sees a refusal."""
 
 
 def is_loopback(host: str) -> bool:
@@ -68,7 +71,8 @@ def check_address(family: int, address: Any) -> None:
         return
     port = address[1] if len(address) > 1 else "?"
     raise OutsideLoopbackError(
-        f"citewatch test network guard: connection to {host}:{port} refused: {WHY}"
+        errno.ECONNREFUSED,
+        f"citewatch test network guard: connection to {host}:{port} refused: {WHY}",
     )
 
 

@@ -1,0 +1,116 @@
+"""Read a document and extract its citations in a child process, within a time budget.
+
+Extraction is linear, but a document is hostile input: a regular expression the readers have
+not met, a parser's corner case, a PDF that takes a minute a page. Python cannot interrupt a
+regular expression or a C parser from inside, so the reading happens in a forked child that
+is killed when the budget runs out; whatever the child did, the parent stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from citations.canonical import DEFAULT_RULES, TrackingRules
+from citations.document import Limits, LoadedDocument, Progress, read_document
+from citations.errors import DocumentError
+from citations.extract import Extraction, extract_citations
+
+log = logging.getLogger(__name__)
+
+Result = tuple[LoadedDocument, Extraction]
+
+
+def read_within_budget(
+    path: Path,
+    max_seconds: float,
+    limits: Limits | None = None,
+    rules: TrackingRules = DEFAULT_RULES,
+    default_scheme: str = "https",
+    progress: Progress | None = None,
+) -> Result:
+    """`read_document` and `extract_citations` in a child, stopped after `max_seconds`."""
+    # Fork: the child starts at once with every reader already imported.
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if forking else multiprocessing.get_context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child,
+        args=(sender, path, limits, rules, default_scheme, progress is not None),
+        daemon=True,
+    )
+    child.start()
+    sender.close()  # the child holds the only writing end: its death is our end of file
+    deadline = time.monotonic() + max_seconds
+    answered = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not receiver.poll(remaining):
+                raise DocumentError(
+                    str(path),
+                    f"reading stopped after {max_seconds:g} s (documents.max_seconds); "
+                    "the document is too complex",
+                )
+            try:
+                message = receiver.recv()
+            except EOFError:
+                child.join()
+                raise DocumentError(str(path), _died(child.exitcode)) from None
+            if message[0] == "progress":
+                if progress is not None:
+                    progress(message[1], message[2])
+                continue
+            answered = True
+            if message[0] == "error":
+                raise DocumentError(message[1], message[2])
+            return message[1], message[2]
+    finally:
+        child.join(timeout=1 if answered else 0)  # an answered child exits by itself
+        if child.is_alive():
+            child.kill()
+            child.join()
+        receiver.close()
+
+
+def _child(
+    sender: Connection,
+    path: Path,
+    limits: Limits | None,
+    rules: TrackingRules,
+    default_scheme: str,
+    report_progress: bool,
+) -> None:
+    """The child's work: send progress, then the result or the one-line reason it failed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+    def progress(done: int, total: int) -> None:
+        sender.send(("progress", done, total))
+
+    try:
+        loaded = read_document(path, limits, progress if report_progress else None)
+        extraction = extract_citations(loaded.parts, rules, default_scheme)
+        sender.send(("done", loaded, extraction))
+    except DocumentError as exc:
+        sender.send(("error", exc.name, exc.problem))
+    except MemoryError:
+        sender.send(("error", str(path), "ran out of memory while reading the document"))
+    except Exception as exc:  # a reader's bug or a parser's surprise: one line, details in -vv
+        log.debug("reading %s failed:\n%s", path, traceback.format_exc())
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        sender.send(("error", str(path), f"cannot be read ({reason})"))
+    finally:
+        sender.close()
+
+
+def _died(exitcode: int | None) -> str:
+    """Why the child ended without an answer."""
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        return f"reading stopped: the reader was killed ({name}; out of memory?)"
+    return f"reading stopped: the reader exited with code {exitcode}"
