@@ -16,9 +16,10 @@ MARKDOWN_LINK = (
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
 # Autolink in angle brackets; a converter may have broken it across lines.
-ANGLE_LINK = r"<(?P<angle>(?:https?://|www\.)[^<>]*)>"
+ANGLE_LINK = r"<(?P<angle>(?i:https?://|www\.)[^<>]*)>"
 URL_CHARS = r"[^\s<>\"«»“”]"
-BARE_URL = rf"(?<![\w@/.\-])(?P<bare>(?:https?://|www\.){URL_CHARS}+)"
+# Schemes in any case: older legal texts write HTTP://WWW.ZAKON.KZ/...
+BARE_URL = rf"(?<![\w@/.\-])(?P<bare>(?i:https?://|www\.){URL_CHARS}+)"
 # A host with a public suffix followed by a path, written without a scheme (exclusive.kz/...).
 SCHEMELESS_URL = (
     rf"(?<![\w@/.\-:%])(?P<host>(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+[^\W\d_]{{2,24}})"

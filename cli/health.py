@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import sys
@@ -12,7 +13,6 @@ from typing import Any
 
 from rich.console import Console
 
-from citations.document import read_document
 from cli.app import App
 from cli.archive import find_target
 from cli.crawls import crawl_with_progress, report_run
@@ -178,8 +178,13 @@ def _document_id(session: Session, app: App, reference: str | None) -> int | Non
         return None
     if reference.isdigit():
         return int(reference)
-    loaded = read_document(Path(reference), app.limits)
-    document = document_by_content(session, loaded.sha256)
+    path = Path(reference)
+    try:
+        with path.open("rb") as handle:  # the content hash is all it takes: no parsing
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        raise CommandError(f"{reference}: cannot read: {exc.strerror or exc}") from None
+    document = document_by_content(session, digest)
     if document is None:
         raise CommandError(f"{reference}: not stored yet (run `citewatch add {reference}`)")
     return int(document.id)

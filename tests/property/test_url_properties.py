@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import string
 
-import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -120,9 +119,6 @@ def test_a_url_in_a_sentence_is_found_as_written(
     assert found == [url]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="citations/urls.py: a scheme in capitals is not recognised (reported)"
-)
 def test_a_scheme_in_capitals_is_found() -> None:
     """Found by the property above: older legal texts write HTTP://WWW.ZAKON.KZ/..."""
     assert [u.url for u in find_urls("See HTTPS://vlast.kz/novosti/1.html.")] == [
