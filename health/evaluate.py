@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from config import CheckConfig
 from health.hints import typo_hint
@@ -36,6 +37,7 @@ from models.base import batches
 from models.kinds import LinkState, Outcome, Verdict
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
     # A network outage shows as hosts that answered before failing now. Hosts that already
     # failed to connect last time are no evidence either way: were they counted, a night on
     # which only the dying hosts are due would look like an outage, and they would never die.
-    before = _previous_outcomes(session, list(targets), run_id)
+    before = _earlier(session, list(targets), run_id, Snapshot.outcome)
     by_host: dict[str, list[Outcome]] = defaultdict(list)
     already_failing: dict[str, bool] = {}
     for snapshot in snapshots:
@@ -106,7 +108,16 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
     run.degraded = is_degraded(witnesses, config.outage_share, config.outage_min_hosts)
     health = RunHealth(run_id, run.degraded)
     probes = _probe_texts(session, run_id)
-    baselines = _baselines(session, list(targets), run_id)
+    # What each link said when it was cited: its first good copy from an earlier run (a link
+    # archived when it was already a not-found page has no baseline until it comes back).
+    baselines = _earlier(
+        session,
+        list(targets),
+        run_id,
+        Snapshot.text,
+        and_(Snapshot.text != "", Snapshot.good),
+        first=True,
+    )
     originals = _texts(
         session, {s.revisit_of_id for s in snapshots if s.revisit_of_id and s.text is None}
     )
@@ -207,23 +218,6 @@ def _texts(session: Session, snapshot_ids: set[int | None]) -> dict[int, str]:
     return found
 
 
-def _previous_outcomes(session: Session, target_ids: list[int], run_id: int) -> dict[int, Outcome]:
-    """Each target's outcome at its latest check before this run."""
-    found: dict[int, Outcome] = {}
-    for chunk in batches(target_ids):
-        rows = session.execute(
-            select(Snapshot.target_id, Snapshot.outcome)
-            .where(
-                Snapshot.target_id.in_(chunk),
-                or_(Snapshot.crawl_run_id.is_(None), Snapshot.crawl_run_id != run_id),
-            )
-            .order_by(Snapshot.fetched_at, Snapshot.id)
-        )
-        for target_id, outcome in rows:
-            found[target_id] = outcome  # oldest first: the latest stays
-    return found
-
-
 def _probe_texts(session: Session, run_id: int) -> dict[str, str]:
     """Each host's answer to a random sibling URL, when it answered 200 with a page."""
     rows = session.execute(
@@ -237,25 +231,30 @@ def _probe_texts(session: Session, run_id: int) -> dict[str, str]:
     return {urlsplit(f"//{host}").hostname or host: text for host, text in rows if text}
 
 
-def _baselines(session: Session, target_ids: list[int], run_id: int) -> dict[int, str]:
-    """What each link said when it was cited: the text of its first good copy from an earlier
-    run (a link archived when it was already a not-found page has no baseline until it
-    comes back)."""
-    found: dict[int, str] = {}
+def _earlier(
+    session: Session,
+    target_ids: list[int],
+    run_id: int,
+    column: InstrumentedAttribute[T],
+    *criteria: ColumnElement[bool],
+    first: bool = False,
+) -> dict[int, T]:
+    """A column of each target's latest (or `first`) snapshot from a run before this one,
+    among the snapshots that meet the criteria."""
+    found: dict[int, T] = {}
+    when = Snapshot.fetched_at.desc() if first else Snapshot.fetched_at
     for chunk in batches(target_ids):
         rows = session.execute(
-            select(Snapshot.target_id, Snapshot.text)
+            select(Snapshot.target_id, column)
             .where(
                 Snapshot.target_id.in_(chunk),
-                Snapshot.text.is_not(None),
-                Snapshot.good,
                 or_(Snapshot.crawl_run_id.is_(None), Snapshot.crawl_run_id != run_id),
+                *criteria,
             )
-            .order_by(Snapshot.target_id, Snapshot.fetched_at.desc())
+            .order_by(when, Snapshot.id.desc() if first else Snapshot.id)
         )
-        for target_id, text in rows:
-            if text:
-                found[target_id] = text  # ordered newest first: the oldest stays
+        for target_id, value in rows:
+            found[target_id] = value  # ordered so that the one wanted comes last
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import batches
@@ -33,7 +33,7 @@ class Copies:
 def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]:
     """Each target's copies (targets without a good copy are left out)."""
     by_id = {t.id: t for t in targets}
-    good = _held(session, list(by_id), Snapshot.good)
+    good = _held(session, list(by_id), and_(Snapshot.good))
     drifted = [t.id for t in targets if t.state == LinkState.DRIFTED]
     current = _held(session, drifted, or_(Snapshot.preserved, Snapshot.revisit_of_id.is_not(None)))
     found: dict[int, Copies] = {}
@@ -48,13 +48,15 @@ def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]
     return found
 
 
-def _held(session: Session, target_ids: list[int], criterion: object) -> dict[int, list[Snapshot]]:
+def _held(
+    session: Session, target_ids: list[int], criterion: ColumnElement[bool]
+) -> dict[int, list[Snapshot]]:
     """Snapshots matching the criterion per target, oldest first."""
     found: dict[int, list[Snapshot]] = {}
     for chunk in batches(sorted(target_ids)):
         rows = session.scalars(
             select(Snapshot)
-            .where(Snapshot.target_id.in_(chunk), criterion)  # type: ignore[arg-type]
+            .where(Snapshot.target_id.in_(chunk), criterion)
             .options(selectinload(Snapshot.revisit_of))
             .order_by(Snapshot.fetched_at, Snapshot.id)
         )

@@ -20,6 +20,8 @@ from models import Database
 from tests.support import EXAMPLE
 from tests.support.databases import postgres_schema_url
 from tests.support.offline import loopback_guard, with_guard
+from tests.support.web import TestWeb
+from tests.support.workspace import Workspace
 
 # Deterministic by default, so CI and every developer see the same examples; a developer
 # hunting for new counterexamples runs with HYPOTHESIS_PROFILE=explore.
@@ -71,3 +73,16 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) 
     monkeypatch.setenv("CITEWATCH_DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
     return home
+
+
+@pytest.fixture
+def web() -> Iterator[TestWeb]:
+    """The local test web (tests/support/web.py), for one test."""
+    with TestWeb() as running:
+        yield running
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """A data directory with the test configuration and a SQLite database, for one test."""
+    return Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}")

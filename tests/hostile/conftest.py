@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import MetaData, create_engine, select
 
-from tests.support.web import TestWeb
 from tests.support.workspace import CITEWATCH, Workspace
 
 MEMORY_LIMIT_MB = 1536  # address space of every process of a crawl (RLIMIT_AS)
@@ -108,14 +105,3 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
-
-
-@pytest.fixture
-def web() -> Iterator[TestWeb]:
-    with TestWeb() as running:
-        yield running
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}")

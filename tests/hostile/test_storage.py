@@ -30,26 +30,11 @@ from archive.warc import HttpExchange, WarcWriteError, WarcWriter, recover
 from models import CrawlRun
 from tests.hostile.conftest import table_rows
 from tests.support.databases import postgres_schema_url
+from tests.support.mounts import tmpfs
 from tests.support.web import Reply, Seen, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
-
-
-@contextmanager
-def tmpfs(path: Path, size: str, read_only: bool = False) -> Iterator[Path]:
-    """A small filesystem of its own at `path` (root only: CI runs as root)."""
-    path.mkdir(parents=True, exist_ok=True)
-    options = f"size={size}{',ro' if read_only else ''}"
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs (needs root): {mounted.stderr.decode().strip()}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "--lazy", str(path)], check=True)
 
 
 def remount(path: Path, options: str) -> None:

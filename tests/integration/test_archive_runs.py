@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import brotlicffi
@@ -22,17 +21,6 @@ from tests.support.pages import MUBARAKOV_EN, YENSEBEK_KK, YENSEBEK_RU, ZHYLANBA
 from tests.support.proxy import ForwardProxy
 from tests.support.web import Reply, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
-
-
-@pytest.fixture
-def web() -> Iterator[TestWeb]:
-    with TestWeb() as running:
-        yield running
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}")
 
 
 def records_in(path: Path) -> list[tuple[str, str | None]]:

@@ -7,6 +7,8 @@ On night 2 one cited article redirects to the site's front page, one answers 200
 Not Modified, as real servers do for static pages whose validators we send. A 304 only says
 "the same as the copy you hold", so the verdicts must hold: the soft-404s are confirmed dead,
 the drifted page stays drifted, each is mailed once, and "our copy" stays the night-1 page.
+On night 6 the WARC directory is a read-only filesystem: the nightly run fails, says so, and
+changes nothing; on night 7 every answer is what it was.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.mounts import tmpfs
 from tests.support.pages import (
     MUBARAKOV_EN,
     YENSEBEK_KK,
@@ -36,7 +39,9 @@ from tests.support.web import Reply, Seen, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
 
 FIRST_NIGHT = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
-NIGHTS = 5
+NIGHTS = 5  # the nights the verdicts are played on
+FAILED_WRITE = 6  # the WARC directory cannot be written
+LAST = 7
 EARLIER = timedelta(seconds=9)  # cron jitter: each run starts this much earlier than the last
 
 LOGIN_PAGE = (
@@ -87,6 +92,7 @@ class Story:
     rows: dict[int, dict[str, dict[str, Any]]]  # night -> name -> report row
     mail: dict[int, list[EmailMessage]]
     codes: dict[int, int]
+    errors: dict[int, str]
     first_copies: dict[str, int]  # name -> the night-1 snapshot id
     lookups: list[Seen]
 
@@ -169,13 +175,17 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         workspace = Workspace(root, f"sqlite:///{root / 'citewatch.db'}", config)
         document = workspace.document(urls.values())
         assert workspace.cli("--now", FIRST_NIGHT.isoformat(), "add", str(document)).code == 0
-        result = Story(workspace, world, urls, {}, {}, {}, {}, [])
+        result = Story(workspace, world, urls, {}, {}, {}, {}, {}, [])
         try:
-            for night in range(1, NIGHTS + 1):
+            for night in range(1, LAST + 1):
                 world.night = night
                 mail.start()
-                run = workspace.cli("--now", night_time(night).isoformat(), "nightly", timeout=300)
-                result.codes[night] = run.code
+                if night == FAILED_WRITE:
+                    with tmpfs(workspace.warc_directory, "1m", read_only=True):
+                        run = workspace.cli("--now", night_time(night).isoformat(), "nightly")
+                else:
+                    run = workspace.cli("--now", night_time(night).isoformat(), "nightly")
+                result.codes[night], result.errors[night] = run.code, run.err
                 mail.stop()
                 result.mail[night] = mail.take()
                 report = workspace.cli("report", "1", "--format", "json")
@@ -208,8 +218,31 @@ def mailed_on(story: Story, name: str) -> list[int]:
     ]
 
 
-def test_every_night_runs_cleanly(story: Story) -> None:
-    assert story.codes == dict.fromkeys(range(1, NIGHTS + 1), 0)
+def test_every_night_runs_cleanly_but_the_one_that_cannot_write(story: Story) -> None:
+    assert {n: c for n, c in story.codes.items() if n != FAILED_WRITE} == dict.fromkeys(
+        [*range(1, FAILED_WRITE), LAST], 0
+    )
+
+
+def test_a_night_that_cannot_write_fails_loudly_and_changes_no_answer(story: Story) -> None:
+    assert story.codes[FAILED_WRITE] != 0
+    assert str(story.workspace.warc_directory) in story.errors[FAILED_WRITE]
+    assert "Traceback" not in story.errors[FAILED_WRITE]
+    runs = json.loads(story.workspace.cli("runs", "--limit", "20", "--format", "json").out)
+    failed = {r["step"] for r in runs if r["cycle"] == FAILED_WRITE and r["status"] == "failed"}
+    assert {"archive", "check"} <= failed
+    # Neither the failed night nor the one after moves a link, mails a link again, or changes
+    # which copy is offered: every answer of night 5 holds.
+    for night in (FAILED_WRITE, LAST):
+        for name, row in story.rows[night].items():
+            before = story.rows[NIGHTS][name]
+            assert (row["state"], row["snapshot_id"]) == (before["state"], before["snapshot_id"])
+        assert not any(
+            story.urls[name] in text_of(message)
+            for name in story.urls
+            for message in story.mail[night]
+        )
+    assert story.rows[LAST]["stable"]["checked_at"] > story.rows[NIGHTS]["stable"]["checked_at"]
 
 
 def test_the_server_really_answered_304_from_night_3(story: Story) -> None:

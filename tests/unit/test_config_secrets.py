@@ -4,7 +4,6 @@ one line, not a traceback."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from cli import main
 from config import ConfigError, load_config
+from tests.support.mounts import tmpfs
 
 SECRET = "99887766554433"
 
@@ -75,15 +75,8 @@ def read_only_mount(path: Path) -> Iterator[Path]:
         yield path
         path.chmod(0o755)
         return
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(path)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs: {mounted.stderr.decode().strip()}")
-    try:
+    with tmpfs(path, "1m", read_only=True):
         yield path
-    finally:
-        subprocess.run(["umount", "--lazy", str(path)], check=True)
 
 
 @pytest.fixture
