@@ -42,8 +42,6 @@ from crawler.progress import emit
 from crawler.settings import apply_config
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-# Response headers capped (crawler.capture): an endless header section cannot grow the process.
-CAPPED_HANDLERS = dict.fromkeys(("http", "https"), "crawler.capture.CappedHTTPDownloadHandler")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,7 +90,6 @@ def crawl(args: argparse.Namespace, config: Config) -> int:
         settings.set(NOW_SETTING, args.now, priority="cmdline")
     # The one route for the configuration into Scrapy: every component reads these settings.
     apply_config(settings, config, priority="cmdline")
-    settings.set("DOWNLOAD_HANDLERS", CAPPED_HANDLERS, priority="cmdline")
     process = CrawlerProcess(settings)
     reasons: list[str] = []
     crawler = process.create_crawler(args.spider)

@@ -45,6 +45,8 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+# Response headers capped (crawler.capture): an endless header section cannot grow the process.
+DOWNLOAD_HANDLERS = dict.fromkeys(("http", "https"), "crawler.capture.CappedHTTPDownloadHandler")
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.safety.SafetyMiddleware": 540,

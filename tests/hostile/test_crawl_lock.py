@@ -123,10 +123,12 @@ def test_kill_9_of_the_cli_takes_its_crawl_along_and_refresh_runs_are_never_shar
     """The bug as reported: 294 snapshots for 200 targets, here at a smaller scale."""
     with TestWeb() as web:
         workspace = Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}", SLOW)
-        urls = slow_pages(web, 20, delay=0.0)
+        urls = slow_pages(web, 40, delay=0.0)
         assert workspace.cli("add", str(workspace.document(urls))).code == 0
         assert workspace.cli("archive").code == 0
-        slow_pages(web, 20, delay=0.3)  # the same pages, slower: the refresh takes a while
+        # The same pages, slower: the refresh takes a while (12 s, one at a time), so it is
+        # surely mid-way when it is killed, however loaded the machine.
+        slow_pages(web, 40, delay=0.3)
         with started(workspace, "archive", "--refresh") as refresh:
             wait_for(lambda: snapshot_count(workspace) >= len(urls) + 4)
             children = crawl_children(refresh.pid)
@@ -138,6 +140,7 @@ def test_kill_9_of_the_cli_takes_its_crawl_along_and_refresh_runs_are_never_shar
             assert time.monotonic() - started_at < 15
         interrupted = snapshot_count(workspace) - len(urls)
         assert 4 <= interrupted < len(urls)
+        slow_pages(web, 40, delay=0.0)
         again = workspace.cli("archive", "--refresh")
         assert again.code == 0, again.err
         assert snapshot_count(workspace) == 2 * len(urls)  # one archive, one refresh: no more
