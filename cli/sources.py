@@ -13,7 +13,7 @@ from cli.output import FORMATS, ONE_LINE, Column, say, write_rows
 from config import child_environment
 from crawler.launch import Event, run_crawl
 from models import Source
-from watch.listings import KINDS
+from models.cases import SOURCE_KINDS
 from watch.sources import (
     SourceError,
     add_source,
@@ -52,7 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     add = sub.add_parser("add", help="watch a feed, sitemap or listing page")
     add.add_argument("url")
-    add.add_argument("--kind", choices=KINDS, default="feed")
+    add.add_argument("--kind", choices=SOURCE_KINDS, default="feed")
     add.set_defaults(handler=cmd_source_add)
 
     listing = sub.add_parser("list", help="watched sources, and cited hosts not watched yet")

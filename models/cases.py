@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base
 from models.document import Citation, Target
 
+SOURCE_KINDS = ("feed", "sitemap", "page")  # what a source lists articles in
 case_citations = Table(
     "case_citations",
     Base.metadata,
@@ -60,7 +61,7 @@ class Source(Base):
     url: Mapped[str] = mapped_column(Text)
     url_hash: Mapped[str] = mapped_column(String(64), unique=True)
     host: Mapped[str] = mapped_column(String(255), index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # feed, sitemap, page
+    kind: Mapped[str] = mapped_column(String(10))  # one of SOURCE_KINDS
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     added_at: Mapped[datetime]
     etag: Mapped[str | None] = mapped_column(String(300))

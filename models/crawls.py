@@ -86,17 +86,62 @@ def targets_to_archive(
 ) -> list[Target]:
     """Targets this run still has to fetch: not yet archived (or all with refresh), in scope,
     and not already fetched by this run before it was interrupted."""
-    query = select(Target).where(
-        Target.id.in_(select(Citation.target_id)),  # watched articles are not cited links
-        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id)),
-    )
+    query = _cited_targets(run, document_id)
+    if not refresh:
+        query = query.where(Target.id.not_in(archived_targets()))
+    return list(session.scalars(query.order_by(Target.id)))
+
+
+def archive_pending(session: Session) -> bool:
+    """Whether a nightly archive crawl has work: an interrupted run to finish, or a cited
+    target with no preserved copy."""
+    query = _cited_targets().where(Target.id.not_in(archived_targets()))
+    return _unfinished(session, RunKind.ARCHIVE) or _any(session, query)
+
+
+def check_pending(session: Session, now: datetime, min_interval: timedelta) -> bool:
+    """Whether a nightly check crawl has work: an interrupted run to finish, or a cited target
+    due for a check."""
+    query = _cited_targets().where(*_due(now, min_interval))
+    return _unfinished(session, RunKind.CHECK) or _any(session, query)
+
+
+def _cited_targets(run: CrawlRun | None = None, document_id: int | None = None) -> Select[Any]:
+    """Cited targets (watched articles are not cited links), of one document if given, that
+    `run` has not fetched yet."""
+    query = select(Target).where(Target.id.in_(select(Citation.target_id)))
+    if run is not None:
+        query = query.where(
+            Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
+        )
     if document_id is not None:
         query = query.where(
             Target.id.in_(select(Citation.target_id).where(Citation.document_id == document_id))
         )
-    if not refresh:
-        query = query.where(Target.id.not_in(archived_targets()))
-    return list(session.scalars(query.order_by(Target.id)))
+    return query
+
+
+def _due(now: datetime, min_interval: timedelta) -> tuple[Any, ...]:
+    """A target is due when its next check has come and its last is `min_interval` old."""
+    return (
+        or_(Target.next_check_at.is_(None), Target.next_check_at <= now),
+        or_(Target.last_checked_at.is_(None), Target.last_checked_at <= now - min_interval),
+    )
+
+
+def _unfinished(session: Session, kind: RunKind) -> bool:
+    """Whether a nightly (whole-scope) run of this kind was interrupted and waits to resume."""
+    query = select(CrawlRun.id).where(
+        CrawlRun.kind == kind,
+        CrawlRun.scope == "all",
+        CrawlRun.refresh.is_(False),
+        CrawlRun.status == RunStatus.RUNNING,
+    )
+    return _any(session, query)
+
+
+def _any(session: Session, query: Select[Any]) -> bool:
+    return bool(session.scalar(select(query.exists())))
 
 
 @dataclass(frozen=True)
@@ -149,19 +194,9 @@ def targets_to_check(
 ) -> list[Target]:
     """Targets due for a check (all with `force`), in scope, not yet checked by this run and
     not checked in the last `min_interval`."""
-    query = select(Target).where(
-        Target.id.in_(select(Citation.target_id)),  # watched articles are not cited links
-        Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id)),
-    )
-    if document_id is not None:
-        query = query.where(
-            Target.id.in_(select(Citation.target_id).where(Citation.document_id == document_id))
-        )
+    query = _cited_targets(run, document_id)
     if not force:
-        query = query.where(
-            or_(Target.next_check_at.is_(None), Target.next_check_at <= now),
-            or_(Target.last_checked_at.is_(None), Target.last_checked_at <= now - min_interval),
-        )
+        query = query.where(*_due(now, min_interval))
     return list(session.scalars(query.order_by(Target.id)))
 
 

@@ -1,8 +1,9 @@
 """The nightly cycle: archive new citations, re-check due links, watch sources, send the digest.
 
-Each crawl step runs in a process of its own (crawler.launch), then the after-run step here
-(verdicts, states, case news, events, public copies); every step's start, end, counts and
-error go into the job-runs table, and a failed step does not stop the steps after it. One
+Each crawl step with work to do runs in a process of its own (crawler.launch), then the
+after-run step here (verdicts, states, case news, events, public copies); a step with nothing
+to do is skipped, with the reason. Every step's start, end, counts and error go into the
+job-runs table, and a failed step does not stop the steps after it. One
 cycle runs at a time per data directory (a lock file), and each crawl step holds the data
 directory's crawl lock (crawler.launch); a crawl cut short resumes next time, one whose
 storage failed is marked failed with its reason.
@@ -14,7 +15,7 @@ import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from alerts.mailer import deliver, queue
 from config import Config, child_environment
 from crawler.launch import CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
 from models import CrawlRun, Database, DatabaseError, JobRun
-from models.crawls import mark_failed, run_counts
+from models.crawls import archive_pending, check_pending, mark_failed, run_counts
 from models.kinds import NightlyStep, StepStatus
 from nightly.after_run import after_run
 from watch.sources import active_sources
@@ -165,10 +166,17 @@ def _crawl(
 
 
 def archive(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    with database.session() as session:
+        if not archive_pending(session):
+            return StepResult(StepStatus.SKIPPED, error="every cited page has a copy")
     return crawl(database, config, clock, now, "archive")
 
 
 def check(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+    minimum = timedelta(hours=config.check.min_interval_hours)
+    with database.session() as session:
+        if not check_pending(session, clock(), minimum):
+            return StepResult(StepStatus.SKIPPED, error="no link is due for a check")
     return crawl(database, config, clock, now, "check")
 
 

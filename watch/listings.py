@@ -27,8 +27,8 @@ from trafilatura.sitemaps import extract_robots_sitemaps
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
 from archive.decompress import GZIP_WBITS, inflate
+from models.cases import SOURCE_KINDS
 
-KINDS = ("feed", "sitemap", "page")
 # The sitemap protocol's own limits (also for .xml.gz, unpacked); of a longer sitemap the newest
 # MAX_SITEMAP_URLS entries are kept.
 MAX_SITEMAP_BYTES = 50 * 2**20
@@ -76,7 +76,7 @@ def read_listing(kind: str, body: bytes, url: str, content_type: str | None = No
         except UndecodableError as exc:
             raise ListingError(f"undecodable listing page: {exc}") from None
         return Listing(page_entries(html, url), [])
-    raise ListingError(f"unknown source kind {kind!r}; use one of {', '.join(KINDS)}")
+    raise ListingError(f"unknown source kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
 
 
 def guess_kind(body: bytes, content_type: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select
@@ -12,8 +13,11 @@ from sqlalchemy.orm import Session
 from citations.canonical import TrackingRules, UrlError, canonical_url
 from models import Article, Citation, Snapshot, Source, Target
 from models.base import batches
+from models.cases import SOURCE_KINDS
 from models.targets import ensure_targets, url_hash
-from watch.listings import KINDS, Entry
+
+if TYPE_CHECKING:  # the listing readers (feedparser, trafilatura) load only for a poll
+    from watch.listings import Entry
 
 
 class SourceError(ValueError):
@@ -24,8 +28,8 @@ def add_source(
     session: Session, url: str, kind: str, now: datetime, rules: TrackingRules
 ) -> tuple[Source, bool]:
     """The source for this URL, created if new (True) or reactivated."""
-    if kind not in KINDS:
-        raise SourceError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    if kind not in SOURCE_KINDS:
+        raise SourceError(f"unknown kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
     try:
         canonical = canonical_url(url, rules)
     except UrlError as exc:
