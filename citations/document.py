@@ -12,9 +12,11 @@ from archive.charset import UndecodableError, decode_text
 from citations.errors import DocumentError
 from citations.parts import DocumentParts
 from citations.readers.docx import parse_docx
+from citations.readers.epub import parse_epub
 from citations.readers.html import parse_html
+from citations.readers.legacy import LEGACY_FORMATS, refuse_legacy
+from citations.readers.odt import parse_odt
 from citations.readers.package import ZipPackage
-from citations.readers.pdf import parse_pdf
 from citations.readers.text import parse_text
 
 FORMATS = {
@@ -27,6 +29,10 @@ FORMATS = {
     ".xhtml": "html",
     ".docx": "docx",
     ".pdf": "pdf",
+    ".odt": "odt",
+    ".epub": "epub",
+    ".doc": "doc",  # refused with what to do instead (readers/legacy.py)
+    ".rtf": "rtf",
 }
 ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"
@@ -60,7 +66,7 @@ class LoadedDocument:
 def read_document(
     path: Path, limits: Limits | None = None, progress: Progress | None = None
 ) -> LoadedDocument:
-    """Read, check and parse a .txt/.md/.html/.docx/.pdf document."""
+    """Read, check and parse a .txt/.md/.html/.docx/.pdf/.odt/.epub document."""
     limits = limits or Limits()
     name = str(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -71,7 +77,7 @@ def read_document(
     if path.is_dir():
         raise DocumentError(name, "is a directory, not a document")
     if fmt is None:
-        supported = ", ".join(sorted(FORMATS))
+        supported = ", ".join(sorted(e for e, f in FORMATS.items() if f not in LEGACY_FORMATS))
         raise DocumentError(
             name, f"unsupported file type {path.suffix or '(none)'!r}; supported: {supported}"
         )
@@ -98,9 +104,12 @@ def _parse(
     name: str, fmt: str, data: bytes, limits: Limits, progress: Progress | None
 ) -> DocumentParts:
     """Check the bytes match the extension, then parse with the format's reader."""
+    refuse_legacy(name, fmt, data)
     if fmt == "pdf":
         if PDF_MAGIC not in data[:1024]:
             raise DocumentError(name, "not a PDF file (no %PDF header)")
+        from citations.readers.pdf import parse_pdf  # pdfplumber and pypdf load only for PDFs
+
         return parse_pdf(data, name, progress)
     if fmt == "docx":
         if not data.startswith(ZIP_MAGIC):
@@ -111,6 +120,15 @@ def _parse(
                 name, "a zip archive, but not a Word document (no word/document.xml)"
             )
         return parse_docx(package)
+    if fmt in ("odt", "epub"):
+        if not data.startswith(ZIP_MAGIC):
+            kind = fmt.upper()
+            raise DocumentError(
+                name, f"not an {kind} file (an {kind} is a zip archive; this is not one)"
+            )
+        if fmt == "odt":
+            return parse_odt(data, name, limits.max_unpacked_bytes)
+        return parse_epub(data, name, limits.max_unpacked_bytes, limits.max_bytes)
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     bare_utf16 = None if utf16 else _utf16_without_bom(data)
     if data.startswith((ZIP_MAGIC, PDF_MAGIC)) or (
@@ -154,3 +172,21 @@ def decode_document(data: bytes, name: str, html: bool = False) -> str:
         return decode_text(data, html=html)
     except UndecodableError as exc:
         raise DocumentError(name, str(exc)) from exc
+
+
+def parse_document_bytes(
+    name: str, fmt: str, data: bytes, limits: Limits | None = None, progress: Progress | None = None
+) -> DocumentParts:
+    """Check and parse a document held in memory (a report fetched from the web, `name` its
+    URL) with its format's reader, as `read_document` does a file's bytes."""
+    limits = limits or Limits()
+    if len(data) > limits.max_bytes:
+        raise DocumentError(
+            name,
+            f"the document is {len(data) / 2**20:.0f} MB, over the "
+            f"{limits.max_bytes // 2**20} MB limit (raise documents.max_size_mb to allow it)",
+        )
+    parts = _parse(name, fmt, data, limits, progress)
+    if not any(p.strip() for p in parts.body) and not parts.notes:
+        raise DocumentError(name, "the document has no text")
+    return parts

@@ -12,7 +12,7 @@ from citations.document import LoadedDocument
 from citations.errors import DocumentError
 from citations.extract import Extraction
 from models.document import Citation, Document, Target
-from models.documents import document_by_content
+from models.documents import document_by_content, latest_revision
 from models.targets import ensure_targets
 
 LABEL_LENGTH = 20  # Citation.footnote and Citation.refers_to
@@ -38,19 +38,17 @@ def add_document(
     extraction: Extraction,
     now: datetime,
     title: str | None = None,
+    snapshot_id: int | None = None,
 ) -> DocumentSummary:
-    """Store a new revision, or find the identical file already stored (then nothing changes)."""
+    """Store a new revision, or find the identical file already stored (then nothing changes).
+
+    A report added by its URL names the snapshot (the archived fetch) it was read from."""
     existing = document_by_content(session, loaded.sha256)
     if existing is not None:
         return summarise(session, existing, created=False)
     if not extraction.citations:
         raise DocumentError(str(loaded.path), "no URLs found in the document")
-    previous = session.scalar(
-        select(Document)
-        .where(Document.source_name == loaded.name)
-        .order_by(Document.revision.desc())
-        .limit(1)
-    )
+    previous = latest_revision(session, loaded.name)
     document = Document(
         title=(title or extraction.parts.title or loaded.name)[:300],
         source_name=loaded.name[:500],
@@ -61,6 +59,7 @@ def add_document(
         revision=previous.revision + 1 if previous else 1,
         previous_id=previous.id if previous else None,
         added_at=now,
+        snapshot_id=snapshot_id,
     )
     session.add(document)
     targets = ensure_targets(session, {c.canonical_url for c in extraction.citations}, now)

@@ -13,6 +13,8 @@ import multiprocessing
 import signal
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -24,6 +26,9 @@ from citations.extract import Extraction, extract_citations
 log = logging.getLogger(__name__)
 
 Result = tuple[LoadedDocument, Extraction]
+# Reads a document, reporting progress if given one: picklable (a functools.partial of a
+# module-level function) where processes are spawned rather than forked.
+Reader = Callable[[Progress | None], LoadedDocument]
 
 
 def read_within_budget(
@@ -35,13 +40,27 @@ def read_within_budget(
     progress: Progress | None = None,
 ) -> Result:
     """`read_document` and `extract_citations` in a child, stopped after `max_seconds`."""
+    read = partial(read_document, path, limits)
+    return within_budget(str(path), read, max_seconds, rules, default_scheme, progress)
+
+
+def within_budget(
+    name: str,
+    read: Reader,
+    max_seconds: float,
+    rules: TrackingRules = DEFAULT_RULES,
+    default_scheme: str = "https",
+    progress: Progress | None = None,
+) -> Result:
+    """`read(progress)` and `extract_citations` in a child, stopped after `max_seconds`;
+    `name` is what errors call the document."""
     # Fork: the child starts at once with every reader already imported.
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if forking else multiprocessing.get_context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child,
-        args=(sender, path, limits, rules, default_scheme, progress is not None),
+        args=(sender, name, read, rules, default_scheme, progress is not None),
         daemon=True,
     )
     child.start()
@@ -53,7 +72,7 @@ def read_within_budget(
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not receiver.poll(remaining):
                 raise DocumentError(
-                    str(path),
+                    name,
                     f"reading stopped after {max_seconds:g} s (documents.max_seconds); "
                     "the document is too complex",
                 )
@@ -61,7 +80,7 @@ def read_within_budget(
                 message = receiver.recv()
             except EOFError:
                 child.join()
-                raise DocumentError(str(path), _died(child.exitcode)) from None
+                raise DocumentError(name, _died(child.exitcode)) from None
             if message[0] == "progress":
                 if progress is not None:
                     progress(message[1], message[2])
@@ -80,32 +99,50 @@ def read_within_budget(
 
 def _child(
     sender: Connection,
-    path: Path,
-    limits: Limits | None,
+    name: str,
+    read: Reader,
     rules: TrackingRules,
     default_scheme: str,
     report_progress: bool,
 ) -> None:
-    """The child's work: send progress, then the result or the one-line reason it failed."""
+    """The child's work: send progress, then the result or the one-line reason it failed.
+
+    The reason is sent once the failed work's memory is let go (its frames, held by the
+    traceback, are gone after the except clause): sending takes memory too, and a reader that
+    ran out of it would otherwise die unheard."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
     def progress(done: int, total: int) -> None:
         sender.send(("progress", done, total))
 
+    failure: tuple[str, str] | None = None
     try:
-        loaded = read_document(path, limits, progress if report_progress else None)
-        extraction = extract_citations(loaded.parts, rules, default_scheme)
-        sender.send(("done", loaded, extraction))
+        sender.send(_read_and_extract(read, rules, default_scheme, progress, report_progress))
     except DocumentError as exc:
-        sender.send(("error", exc.name, exc.problem))
+        failure = (exc.name, exc.problem)
     except MemoryError:
-        sender.send(("error", str(path), "ran out of memory while reading the document"))
+        failure = (name, "ran out of memory while reading the document")
     except Exception as exc:  # a reader's bug or a parser's surprise: one line, details in -vv
-        log.debug("reading %s failed:\n%s", path, traceback.format_exc())
+        log.debug("reading %s failed:\n%s", name, traceback.format_exc())
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        sender.send(("error", str(path), f"cannot be read ({reason})"))
+        failure = (name, f"cannot be read ({reason})")
+    try:
+        if failure is not None:
+            sender.send(("error", *failure))
     finally:
         sender.close()
+
+
+def _read_and_extract(
+    read: Reader,
+    rules: TrackingRules,
+    default_scheme: str,
+    progress: Callable[[int, int], None],
+    report_progress: bool,
+) -> tuple[str, LoadedDocument, Extraction]:
+    """The answer of a child that got through: the document and its citations."""
+    loaded = read(progress if report_progress else None)
+    return ("done", loaded, extract_citations(loaded.parts, rules, default_scheme))
 
 
 def _died(exitcode: int | None) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from citations.errors import DocumentError
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
@@ -37,7 +38,7 @@ def crawl_with_progress(app: App, spider: str, arguments: dict[str, str]) -> int
 
 
 def _crawl(app: App, spider: str, arguments: dict[str, str], lock: CrawlLock) -> int | None:
-    state: dict[str, Any] = {"run": None, "failed": 0}
+    state: dict[str, Any] = {"run": None, "failed": 0, "refused": None}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -58,6 +59,8 @@ def _crawl(app: App, spider: str, arguments: dict[str, str], lock: CrawlLock) ->
                 ok = event["outcome"] == "fetched" and (200 <= status < 300 or status == 304)
                 state["failed"] += 0 if ok else 1
                 progress.update(task, advance=1, failed=state["failed"])
+            elif event["event"] == "refused":  # the report crawl stored nothing, saying why
+                state["refused"] = event
 
         result = run_crawl(
             spider, arguments, child_environment(app.config), on_event, now=app.now, lock=lock
@@ -70,6 +73,9 @@ def _crawl(app: App, spider: str, arguments: dict[str, str], lock: CrawlLock) ->
             f"the {spider} crawl stopped before the end (exit code {result.code}); "
             f"its log is in {app.config.home / 'logs'}.{resume}"
         )
+    refused = state["refused"]
+    if refused is not None and state["run"] is None:
+        raise DocumentError(str(refused["url"]), f"{refused['error']}; nothing stored")
     if state["run"] is None:
         raise CommandError(
             f"the {spider} crawl did not report a plan; see {app.config.home / 'logs'}"

@@ -12,7 +12,7 @@ from models.kinds import LinkState, Verdict
 
 
 class Document(Base):
-    """One revision of a document file; a changed file becomes a new revision."""
+    """One revision of a document file or web page; a changed one becomes a new revision."""
 
     __tablename__ = "documents"
 
@@ -26,6 +26,8 @@ class Document(Base):
     revision: Mapped[int] = mapped_column(default=1)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     added_at: Mapped[datetime]
+    # A report added by its URL: the fetch (snapshot, WARC record) this revision was read from.
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
 
     citations: Mapped[list[Citation]] = relationship(
         back_populates="document", order_by="Citation.position", cascade="all, delete-orphan"

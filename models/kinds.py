@@ -71,6 +71,7 @@ class RunKind(StrEnum):
     ARCHIVE = "archive"  # cited targets not yet archived
     CHECK = "check"  # cited targets due for a check
     WATCH = "watch"  # watched sources and their new articles
+    REPORT = "report"  # one report page fetched for `citewatch add URL`
 
 
 # Runs whose fetches are checks of cited links: verdicts and link states follow them.

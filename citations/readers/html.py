@@ -54,9 +54,14 @@ BLOCK_TAGS = frozenset(
     )
 )
 DROP_TAGS = ("script", "style", "noscript", "template", "head", "svg", "iframe")
-# What a note reference's text looks like: 12, [12], (iv), *, †.
-LABEL_RE = re.compile(r"^[\[(]?([0-9]{1,4}|[ivxlcdm]{1,6}|[a-z]|[*†‡§]{1,3})[\])]?$", re.IGNORECASE)
+# What a note reference's text looks like: 12, [12], (iv), *, †, and a note's own number as
+# Drupal's footnotes module prints it before the note: "12.".
+LABEL_RE = re.compile(
+    r"^[\[(]?([0-9]{1,4}|[ivxlcdm]{1,6}|[a-z]|[*†‡§]{1,3})[\])]?\.?$", re.IGNORECASE
+)
 NOTE_CONTAINER_RE = re.compile(r"ftn|edn|foot|endnote|note", re.IGNORECASE)
+# What is left of a note number once its link is taken out: "3</a>. Text", "[3</a>] Text".
+LABEL_AFTER_RE = re.compile(r"^[\s.,:;)\]\u2013\u2014-]+")
 BACK_LINK_TEXT = frozenset({"↩", "↩︎", "^", "↑", "back"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 VOID_TAGS = frozenset(
@@ -66,19 +71,39 @@ XML_NAME_RE = re.compile(r"^[A-Za-z_][\w.-]*$")
 NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 Renderer = Callable[[etree._Element], str | None]
+NoteRefs = dict[etree._Element, str]  # a note reference and the label it shows
+NoteContainers = dict[etree._Element, etree._Element]  # a note reference and its note's block
 
 
 def parse_html(text: str) -> DocumentParts:
     """Body paragraphs with note markers, and the notes the body links to."""
-    root = _parse_tree(text)
-    title = _title(root)
+    root = parse_tree(text)
+    title = document_title(root)
+    strip_unread(root)
+    return read_notes_and_body(body_of(root), title, *linked_notes(root))
+
+
+def strip_unread(root: etree._Element) -> None:
+    """Take out what is never read: scripts, styles, the head, comments."""
     for element in root.iter(*DROP_TAGS):
         element.drop_tree()
     for comment in root.iter(etree.Comment):
         comment.drop_tree()
-    refs, containers = _linked_notes(root)
+
+
+def body_of(root: etree._Element) -> etree._Element:
+    """The <body>, or the root of a fragment that has none."""
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def read_notes_and_body(
+    body: etree._Element, title: str | None, refs: NoteRefs, containers: NoteContainers
+) -> DocumentParts:
+    """The notes (in the order the body refers to them) and `body`'s paragraphs with note
+    markers; without linked notes, superscript numbers read as a plain document's."""
     if not refs:
-        return _superscript_fallback(root, title)
+        return _superscript_fallback(body, title)
     notes: list[Note] = []
     seen: set[int] = set()
     for anchor, label in refs.items():
@@ -88,11 +113,11 @@ def parse_html(text: str) -> DocumentParts:
         seen.add(id(container))
         notes.append(Note(label, _note_text(container, label)))
     skip = {id(c) for c in containers.values()}
-    body = _paragraphs(root.body if root.find("body") is not None else root, skip, refs)
-    return DocumentParts(format="html", title=title, body=body, notes=notes)
+    paragraphs = _paragraphs(body, skip, refs)
+    return DocumentParts(format="html", title=title, body=paragraphs, notes=notes)
 
 
-def _parse_tree(text: str) -> etree._Element:
+def parse_tree(text: str) -> etree._Element:
     """The document tree: libxml2's, unless it gave up (nesting deeper than its limit of 2048
     elements): then one built from Python's own tokenizer, which has no such limit, so the text
     after the nesting is read too."""
@@ -161,7 +186,7 @@ def _xml_text(text: str) -> str:
     return NOT_XML_RE.sub("", text)
 
 
-def _title(root: etree._Element) -> str | None:
+def document_title(root: etree._Element) -> str | None:
     """The <title>, else the first top-level heading."""
     for path in ("//title", "//h1"):
         found = root.xpath(path)
@@ -172,40 +197,66 @@ def _title(root: etree._Element) -> str | None:
     return None
 
 
-def _linked_notes(
-    root: etree._Element,
-) -> tuple[dict[etree._Element, str], dict[etree._Element, etree._Element]]:
-    """Anchors that reference a note (href="#...") with their label, and each note's element."""
+def linked_notes(
+    root: etree._Element, within: etree._Element | None = None
+) -> tuple[NoteRefs, NoteContainers]:
+    """Anchors that reference a note (href="#...") with their label, and each note's element;
+    with `within`, only the references inside that element (a web page's main content)."""
     targets: dict[str, etree._Element] = {}
-    for element in _elements(root):
+    for element in elements(root):
         for attribute in ("id", "name"):
             value = element.get(attribute)
             if value:
                 targets.setdefault(value, element)
-    refs: dict[etree._Element, str] = {}
-    containers: dict[etree._Element, etree._Element] = {}
-    accepted: set[etree._Element] = set()  # the containers of the notes found so far
-    for anchor in root.iter("a"):
+    candidates: list[tuple[etree._Element, str, etree._Element]] = []
+    for anchor in (within if within is not None else root).iter("a"):
         href = anchor.get("href", "")
         target = targets.get(href[1:]) if href.startswith("#") else None
-        label = LABEL_RE.match(" ".join(anchor.text_content().split()))
-        if target is None or label is None or _inside(anchor, target):
-            continue
-        container = _note_container(target)
+        shown = LABEL_RE.match(" ".join(anchor.text_content().split()))
+        if target is not None and shown is not None and not _inside(anchor, target):
+            candidates.append((anchor, shown.group(1), target))
+    shared = _shared_ancestors([target for _, _, target in candidates])
+    refs: NoteRefs = {}
+    containers: NoteContainers = {}
+    accepted: set[etree._Element] = set()  # the containers of the notes found so far
+    for anchor, label, target in candidates:
+        container = _note_container(target, shared)
         if container is None or container.tag in HEADINGS or _inside(anchor, container):
             continue
         # A note's own number often links back to the body: the reference seen first wins.
         # (One walk up the anchor's ancestors, not one per note found: linear in the notes.)
         if anchor in accepted or any(a in accepted for a in anchor.iterancestors()):
             continue
-        refs[anchor] = label.group(1)
+        refs[anchor] = label
         containers[anchor] = container
         accepted.add(container)
     return refs, containers
 
 
-def _note_container(target: etree._Element) -> etree._Element | None:
-    """The block that holds a note: its list item, or the paragraph or note div it sits in."""
+def _shared_ancestors(targets: list[etree._Element]) -> set[etree._Element]:
+    """The elements that hold more than one of these link targets.
+
+    Each target's ancestors are walked up to the first one already known to hold two (whose
+    own ancestors then do too), so every element is passed at most twice: linear in the tree.
+    """
+    holder: dict[etree._Element, etree._Element] = {}  # an ancestor and the one target it holds
+    shared: set[etree._Element] = set()
+    for target in dict.fromkeys(targets):  # each once, in order
+        for ancestor in target.iterancestors():
+            if ancestor in shared:
+                break
+            if holder.setdefault(ancestor, target) is not target:
+                shared.add(ancestor)
+    return shared
+
+
+def _note_container(target: etree._Element, shared: set[etree._Element]) -> etree._Element | None:
+    """The block that holds a note: its list item, or the paragraph or note div it sits in.
+
+    A div whose class or id says "note" is the whole note (Word's `<div id=ftn1>` around a
+    note's paragraphs) unless other notes' targets are in it too: then it is the list of
+    notes (`<div class="footnotes"><p id="fn1">…<p id="fn2">`), and each paragraph a note.
+    """
     node: etree._Element | None = target
     while node is not None and node.tag not in BLOCK_TAGS:
         node = node.getparent()
@@ -213,8 +264,10 @@ def _note_container(target: etree._Element) -> etree._Element | None:
         return None
     if node.tag not in ("li", "aside", "dd"):
         for ancestor in node.iterancestors("div", "aside", "li", "section"):
+            if ancestor in shared or ancestor.tag == "section":
+                break
             if NOTE_CONTAINER_RE.search(ancestor.get("id", "") + " " + ancestor.get("class", "")):
-                return ancestor if ancestor.tag != "section" else node
+                return ancestor
             break
     return node
 
@@ -238,10 +291,29 @@ def _note_text(container: etree._Element, label: str) -> str:
             return ""
         return markdown_link(text, href) if WEB_TARGET_RE.match(href) else None
 
-    return "\n\n".join(_render_blocks(container, render)).strip()
+    text = "\n\n".join(_render_blocks(container, render)).strip()
+    if _opens_with_label_link(container):
+        return LABEL_AFTER_RE.sub("", text)  # "3</a>. See the previous endnote"
+    own_label = re.match(rf"[\[(]?{re.escape(label)}(?:[\])]|[\])]?[.:])\s+", text)
+    return text[own_label.end() :] if own_label else text  # "<p id=fn3>3. See note 2"
 
 
-def _paragraphs(root: etree._Element, skip: set[int], refs: dict[etree._Element, str]) -> list[str]:
+def _opens_with_label_link(container: etree._Element) -> bool:
+    """Whether the first thing in a note is a link that reads as a note number (its own,
+    linking back to the body), with only blanks before it."""
+    for event, element in etree.iterwalk(container, events=("start", "end")):
+        if event == "end":
+            if element is not container and (element.tail or "").strip():
+                return False
+            continue
+        if element.tag == "a" and element.get("href", "").startswith("#"):
+            return bool(LABEL_RE.match(" ".join(element.text_content().split())))
+        if (element.text or "").strip():
+            return False
+    return False
+
+
+def _paragraphs(root: etree._Element, skip: set[int], refs: NoteRefs) -> list[str]:
     """The body as paragraphs, notes left out and note references replaced by markers."""
 
     def render(element: etree._Element) -> str | None:
@@ -279,7 +351,7 @@ def _superscript_fallback(root: etree._Element, title: str | None) -> DocumentPa
     return parts
 
 
-def _elements(root: etree._Element) -> Iterator[etree._Element]:
+def elements(root: etree._Element) -> Iterator[etree._Element]:
     """Every element in document order, each one's ancestors held while it is visited.
 
     lxml frees an element's Python proxy by walking up to the nearest ancestor that has one:
@@ -300,7 +372,7 @@ def _render_blocks(root: etree._Element, render: Renderer) -> list[str]:
     """Walk the tree, letting `render` replace elements, and cut the text at block boundaries.
 
     The walk keeps its own stack rather than recursing (a tree may be nested 100,000 deep), and
-    an element stays on it until its children are done (see _elements).
+    an element stays on it until its children are done (see elements).
     """
     blocks: list[str] = []
     line: list[str] = []

@@ -56,7 +56,8 @@ def sparse_file(size: int) -> Callable[[Path], None]:
 
 CASES: list[tuple[str, Callable[[Path], None] | None, str]] = [
     ("missing.txt", None, "no such file"),
-    ("notes.odt", lambda p: p.write_text("hello"), "unsupported file type '.odt'"),
+    ("notes.pages", lambda p: p.write_text("hello"), "unsupported file type '.pages'"),
+    ("notes.odt", lambda p: p.write_text("hello"), "not an ODT file"),
     ("README", lambda p: p.write_text("hello"), "unsupported file type '(none)'"),
     ("report.pdf", lambda p: p.write_text("just text, not a PDF"), "not a PDF file"),
     ("report.docx", lambda p: p.write_text("just text, not a zip"), "not a DOCX file"),

@@ -153,6 +153,8 @@ def test_kill_9_of_the_cli_takes_its_crawl_along_and_refresh_runs_are_never_shar
 def test_a_crawl_started_alone_takes_the_lock_too(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}", SLOW)
     workspace.home.mkdir(parents=True)
+    # A cited page with no copy yet: every crawl step of the nightly has work to do.
+    assert workspace.cli("add", str(workspace.document(["http://127.0.0.2:9/a"]))).code == 0
     with (workspace.home / "crawl.lock").open("a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = subprocess.run(

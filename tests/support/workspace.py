@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,8 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models import Database, Snapshot, Target
+from tests.support.zygote import Zygote
 
 CITEWATCH = Path(sys.executable).with_name("citewatch")
+ZYGOTE = Zygote(sys.executable, str(CITEWATCH))
 
 # Politeness off and short timeouts so a test crawl takes seconds; the test web's addresses
 # allowed, 127.0.0.1 (where tests run a "secret" internal service) still refused.
@@ -83,15 +84,9 @@ class Workspace:
         }
 
     def cli(self, *args: str, timeout: float = 180, env: Mapping[str, str] | None = None) -> Run:
-        """Run the installed `citewatch` command."""
-        result = subprocess.run(
-            [str(CITEWATCH), *args],
-            capture_output=True,
-            text=True,
-            env={**self.env, **(env or {})},
-            cwd=self.root,
-            timeout=timeout,
-        )
+        """Run the installed `citewatch` command (in a fork of a process that has imported it:
+        tests/support/zygote.py)."""
+        result = ZYGOTE.run(args, {**self.env, **(env or {})}, self.root, timeout)
         return Run(result.returncode, result.stdout, result.stderr)
 
     def document(self, urls: Iterable[str], name: str = "briefing.txt") -> Path:
