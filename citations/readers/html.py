@@ -351,21 +351,27 @@ def _superscript_fallback(root: etree._Element, title: str | None) -> DocumentPa
     return parts
 
 
-def elements(root: etree._Element) -> Iterator[etree._Element]:
-    """Every element in document order, each one's ancestors held while it is visited.
+def elements(
+    root: etree._Element, descend: Callable[[etree._Element], bool] | None = None
+) -> Iterator[etree._Element]:
+    """Every element in document order, entering only those `descend` accepts (all without
+    it), each one's ancestors held while it is visited.
 
     lxml frees an element's Python proxy by walking up to the nearest ancestor that has one:
     holding the path keeps that walk one step long in a tree nested 100,000 deep.
     """
-    path: list[tuple[etree._Element, Iterator[etree._Element]]] = [(root, iter(root))]
     yield root
+    if descend is not None and not descend(root):
+        return
+    path: list[tuple[etree._Element, Iterator[etree._Element]]] = [(root, iter(root))]
     while path:
         child = next(path[-1][1], None)
         if child is None:
             path.pop()
         elif isinstance(child.tag, str):
             yield child
-            path.append((child, iter(child)))
+            if descend is None or descend(child):
+                path.append((child, iter(child)))
 
 
 def _render_blocks(root: etree._Element, render: Renderer) -> list[str]:

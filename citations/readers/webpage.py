@@ -17,7 +17,7 @@ its note and the notes' own anchors, and prunes link-dense lists, which footnote
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
@@ -28,6 +28,7 @@ from citations.readers.html import (
     NoteRefs,
     body_of,
     document_title,
+    elements,
     linked_notes,
     parse_tree,
     read_notes_and_body,
@@ -93,8 +94,6 @@ MENU_SAME_SITE_SHARE = 0.7
 # wrapper ("site-content has-sidebar"), not chrome: it is read, its parts judged one by one.
 WRAPPER_SHARE = 0.5
 MODERN_FOOTNOTE = "modern-footnotes-footnote__note"
-
-Descend = Callable[[etree._Element], bool]
 
 
 def parse_web_page(text: str, url: str) -> DocumentParts:
@@ -228,7 +227,7 @@ def _menu_links(
         return element not in keep and lengths.get(element, 0) <= wrapper and _is_menu(element)
 
     links: set[str] = set()
-    for element in _walk(root, lambda e: not menu(e)):
+    for element in elements(root, lambda e: not menu(e)):
         if menu(element):
             links.update(_key(a.get("href", "")) for a in element.iter("a"))
     return links
@@ -275,7 +274,7 @@ def _unlink(main: etree._Element, menu: set[str], containers: NoteContainers) ->
     itself, share buttons) keep their words but lose their address; a note's links are its
     citations, whatever they point to (but for a share button)."""
     notes = set(containers.values())
-    for element in _walk(main, lambda e: e not in notes):
+    for element in elements(main, lambda e: e not in notes):
         href = element.get("href", "") if element.tag == "a" else ""
         if href and not href.startswith("#") and _key(href) in menu:
             del element.attrib["href"]
@@ -342,20 +341,3 @@ def _text_lengths(root: etree._Element) -> dict[etree._Element, int]:
 def _chars(text: str | None) -> int:
     """Non-blank characters in a text."""
     return len("".join(text.split())) if text else 0
-
-
-def _walk(root: etree._Element, descend: Descend) -> Iterator[etree._Element]:
-    """The elements under `root` in document order, entering only those `descend` accepts
-    (`root` is judged too). Iterative, its ancestors held while an element is visited, as in
-    html.elements: a page may be nested 100,000 deep."""
-    if not descend(root):
-        return
-    path: list[tuple[etree._Element, Iterator[etree._Element]]] = [(root, iter(root))]
-    while path:
-        child = next(path[-1][1], None)
-        if child is None:
-            path.pop()
-        elif isinstance(child.tag, str):
-            yield child
-            if descend(child):
-                path.append((child, iter(child)))

@@ -29,6 +29,7 @@ from models.kinds import Extraction
 from tests.hostile.conftest import limited_cli, table_rows
 from tests.support import FIXTURES
 from tests.support.pages import YENSEBEK_RU, article_page
+from tests.support.pdf_file import pdf_file
 from tests.support.web import Reply, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
 
@@ -69,18 +70,7 @@ def pdf(streams: list[bytes], filters: str = "/FlateDecode") -> bytes:
         ),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def encrypted(document: bytes) -> bytes:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 
+from tests.support.pdf_file import pdf_file
+
 MENU = (
     ("/", "Home"),
     ("/reports/", "Reports"),
@@ -321,19 +323,7 @@ def text_pdf(lines: list[str], title: str = "Statement") -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Title ({_pdf_string(title)}) >>".encode("latin-1"),
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    return pdf_file(objects, info=len(objects))
 
 
 def _pdf_string(text: str) -> str:
