@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.engine import make_url
+from twisted.python.failure import Failure
 
 from config import Config, ConfigError, from_environment
 from crawler.context import CONFIG_SETTING, NOW_SETTING, CrawlContext
@@ -47,6 +48,7 @@ from crawler.progress import emit
 from crawler.settings import apply_config
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PR_SET_NAME = 15
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not die_with_parent(args.parent):
         return EXIT_STOPPED
+    name_process(f"crawl {args.spider}")
     # A full disk fails every log write too: never a traceback per log line on stderr.
     logging.raiseExceptions = False
     try:
@@ -102,9 +105,12 @@ def crawl(args: argparse.Namespace, config: Config) -> int:
         lambda reason, spider: reasons.append(reason), signal=signals.spider_closed, weak=False
     )
     spider_args = dict(argument.split("=", 1) for argument in args.arguments)
-    process.crawl(crawler, **spider_args)
+    crashes: list[str] = []
+    process.crawl(crawler, **spider_args).addErrback(crashed, crashes)
     process.start()
     logging.shutdown()
+    if crashes:
+        return failed(args.parent, EXIT_FAILED, f"the crawl crashed: {crashes[0]}", "crashed")
     context = CrawlContext.existing(crawler)
     failure = context.failure if context is not None else None
     if failure is not None:
@@ -112,6 +118,15 @@ def crawl(args: argparse.Namespace, config: Config) -> int:
         extra = {"run": run, "recorded": failure.recorded}
         return failed(args.parent, EXIT_FAILED, failure.error, "storage_failed", extra)
     return EXIT_FINISHED if reasons == ["finished"] else EXIT_STOPPED
+
+
+def crashed(failure: Failure, crashes: list[str]) -> None:
+    """An error that ended the crawl outside every spider callback: logged, and said in one line
+    (never left to a garbage collector that an exiting process does not wait for)."""
+    error = failure.value
+    assert error is not None
+    logging.getLogger(__name__).error("the crawl crashed", exc_info=error)
+    crashes.append(f"{type(error).__name__}: {error}")
 
 
 def storage_directories(config: Config) -> list[Path]:
@@ -144,6 +159,14 @@ def die_with_parent(parent: int | None) -> bool:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     return os.getppid() == parent
+
+
+def name_process(name: str) -> None:
+    """The name `ps` and `top` show for this process (Linux, 15 bytes): a crawl forked from the
+    CLI would otherwise pass for the CLI."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 def quiet_stdout() -> None:

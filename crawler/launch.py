@@ -1,4 +1,4 @@
-"""Start a crawl child process and follow its progress events (no Scrapy import here).
+"""Start a crawl child process and follow its progress events.
 
 One crawl per data directory at a time. The crawl lock (`crawl.lock` in the data directory, an
 flock on an open file) is taken by the parent before it starts the child and handed down to it
@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,11 +170,11 @@ def run_crawl(
 ) -> CrawlExit:
     """Run `python -m crawler SPIDER ...` and hand each JSON event line to `on_event`.
 
-    With `lock`, the child holds the caller's crawl lock; without, it takes the lock itself."""
-    command: Sequence[str] = [
-        sys.executable,
-        "-m",
-        "crawler",
+    With `lock`, the child holds the caller's crawl lock; without, it takes the lock itself.
+    A single-threaded caller forks (the crawl modules are imported once per caller, so a nightly
+    cycle's crawls start at once); one with threads, which must not fork, starts a new
+    interpreter."""
+    argv = [
         spider,
         *(f"{name}={value}" for name, value in arguments.items()),
         *(["--now", now] if now else []),
@@ -179,27 +183,110 @@ def run_crawl(
         str(os.getpid()),
     ]
     closed = failure = None
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(environment),
-        cwd=cwd,
-        bufsize=1,
-        pass_fds=(lock.fd,) if lock else (),
-    ) as child:
-        assert child.stdout is not None
-        for line in child.stdout:
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # stray output from a library: not an event
-            if not isinstance(event, dict):
-                continue
-            if event.get("event") == "closed":
-                closed = event
-            elif event.get("event") == "failed":
-                failure = event
-            on_event(event)
-        code = child.wait()
-    return CrawlExit(code, closed, failure)
+    child = (
+        _Forked(argv, environment, cwd) if _may_fork() else _Started(argv, environment, cwd, lock)
+    )
+    for line in child.lines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # stray output from a library: not an event
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "closed":
+            closed = event
+        elif event.get("event") == "failed":
+            failure = event
+        on_event(event)
+    return CrawlExit(child.wait(), closed, failure)
+
+
+def _may_fork() -> bool:
+    """Forking is safe only where no other thread may hold a lock the child would inherit."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Started:
+    """The crawl in a new interpreter: `python -m crawler ARGV`."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        environment: Mapping[str, str],
+        cwd: Path | None,
+        lock: CrawlLock | None,
+    ) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", *argv],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(environment),
+            cwd=cwd,
+            bufsize=1,
+            pass_fds=(lock.fd,) if lock else (),
+        )
+
+    def lines(self) -> Iterator[str]:
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            yield from self.process.stdout
+
+    def wait(self) -> int:
+        return self.process.wait()
+
+
+class _Forked:
+    """The crawl in a fork of this process, as if started by `python -m crawler ARGV`: its own
+    environment, directory and standard streams, its events on a pipe."""
+
+    def __init__(self, argv: Sequence[str], environment: Mapping[str, str], cwd: Path | None):
+        import crawler.__main__  # noqa: F401  # Scrapy and the spiders: once per caller
+
+        reader, writer = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(reader)
+            _become_crawl(argv, environment, cwd, writer)  # never returns
+        os.close(writer)
+        self.events = os.fdopen(reader, encoding="utf-8")
+
+    def lines(self) -> Iterator[str]:
+        with self.events:
+            yield from self.events
+
+    def wait(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+
+def _become_crawl(
+    argv: Sequence[str], environment: Mapping[str, str], cwd: Path | None, events: int
+) -> None:
+    """In the forked child: take the crawl's setting, run it, and exit with its code."""
+    code = EXIT_FAILED
+    try:
+        os.dup2(events, 1)
+        os.close(events)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        os.environ.clear()
+        os.environ.update(environment)
+        if cwd is not None:
+            os.chdir(cwd)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        logging.root.handlers.clear()  # the caller's log handlers are not the crawl's
+        sys.argv = ["python -m crawler", *argv]
+        from crawler.__main__ import main, quiet_stdout
+
+        code = main(argv)
+        quiet_stdout()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_FAILED
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)

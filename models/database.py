@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,19 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a crawl and a CLI may write at once; wait instead of failing
+
+
+# Every engine of this process: a forked child (a crawl) leaves the parent's pooled connections
+# alone and opens its own (SQLAlchemy's advice for os.fork).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_connections_in_child() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
 class DatabaseError(Exception):
@@ -59,6 +74,7 @@ class Database:
             self.engine: Engine = create_engine(parsed, echo=echo, pool_pre_ping=not self.is_sqlite)
         except (ArgumentError, ImportError) as exc:
             raise DatabaseError(f"cannot use database {self.display_url}: {exc}") from exc
+        _ENGINES.add(self.engine)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -75,22 +75,6 @@ def table_rows(database_url: str, skip: dict[str, set[str]] | None = None) -> di
         engine.dispose()
 
 
-def child_pids(pid: int) -> list[int]:
-    """The processes `pid` started (Linux /proc)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def crawl_children(pid: int) -> list[int]:
-    """The crawl child processes (`python -m crawler`) of a CLI process."""
-    return [p for p in child_pids(pid) if b"crawler" in _cmdline(p)]
-
-
 def alive(pid: int) -> bool:
     """Whether a process exists and is not a zombie."""
     try:
@@ -98,10 +82,3 @@ def alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""

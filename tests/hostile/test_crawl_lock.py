@@ -19,8 +19,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import CrawlRun, Snapshot
-from tests.hostile.conftest import alive, crawl_children
+from tests.hostile.conftest import alive
 from tests.support import ROOT
+from tests.support.processes import crawl_processes
 from tests.support.web import Reply, TestWeb
 from tests.support.workspace import CITEWATCH, TEST_CONFIG, Workspace
 
@@ -131,7 +132,7 @@ def test_kill_9_of_the_cli_takes_its_crawl_along_and_refresh_runs_are_never_shar
         slow_pages(web, 40, delay=0.3)
         with started(workspace, "archive", "--refresh") as refresh:
             wait_for(lambda: snapshot_count(workspace) >= len(urls) + 4)
-            children = crawl_children(refresh.pid)
+            children = crawl_processes(refresh.pid)
             assert len(children) == 1
             os.kill(refresh.pid, signal.SIGKILL)  # the CLI only: its crawl child is not signalled
             refresh.wait()

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,9 +16,11 @@ import brotlicffi
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.launch import run_crawl
 from models import Snapshot
 from tests.support import ROOT
 from tests.support.pages import MUBARAKOV_EN, YENSEBEK_KK, YENSEBEK_RU, ZHYLANBAEV_RU, article_page
+from tests.support.processes import crawl_processes
 from tests.support.proxy import ForwardProxy
 from tests.support.web import Reply, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
@@ -208,6 +211,54 @@ def test_developers_can_run_the_crawl_process_alone(web: TestWeb, workspace: Wor
     assert report.code == 0, report.err
     archived = workspace.snapshots_by_url()[page][0]
     assert archived.id == snapshot.id and archived.verdict == "ok"
+
+
+def test_a_crawl_that_crashes_outside_its_spider_fails_in_one_line(
+    web: TestWeb, workspace: Workspace
+) -> None:
+    page = web[0].route("/crash.html", Reply.html(article_page(YENSEBEK_RU)))
+    workspace.cli("add", str(workspace.document([page])))
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "archive", "document=first"],
+        env=workspace.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2  # failed, not "stopped" to be resumed
+    error = "the crawl crashed: ValueError: invalid literal for int() with base 10: 'first'"
+    assert result.stderr == f"citewatch: error: {error}\n"
+    assert f'"error": "{error}"' in result.stdout  # the event a parent reads
+    (log,) = (workspace.home / "logs").glob("archive-*.log")
+    assert "Traceback" in log.read_text()
+    assert workspace.snapshots_by_url() == {}
+
+
+def test_a_caller_with_threads_starts_its_crawl_in_a_new_interpreter(
+    web: TestWeb, workspace: Workspace
+) -> None:
+    page = web[0].route("/threads.html", Reply.html(article_page(YENSEBEK_RU)))
+    workspace.cli("add", str(workspace.document([page])))
+    names: list[str] = []
+
+    def on_event(event: dict[str, object]) -> None:
+        if event.get("event") == "planned":  # the child is running: what is it?
+            (child,) = (Path(f"/proc/{pid}") for pid in crawl_processes(os.getpid()))
+            names.append((child / "cmdline").read_bytes().decode())
+
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)  # a scheduler's thread, say
+    waiting.start()
+    try:
+        result = run_crawl("archive", {}, workspace.env, on_event, cwd=ROOT)
+    finally:
+        stop.set()
+        waiting.join()
+    assert result.code == 0 and result.closed is not None
+    assert names == [f"{sys.executable}\0-m\0crawler\0archive\0--parent\0{os.getpid()}\0"]
+    (snapshot,) = workspace.snapshots_by_url()[page]
+    assert snapshot.title == YENSEBEK_RU.title
 
 
 def test_scrapy_crawl_without_the_configuration_says_how_to_start_a_crawl(

@@ -36,6 +36,7 @@ STARTUP_PREFIX = "PYTHON"
 def serve(requests: IO[str], replies: IO[str]) -> None:
     """Answer requests until the client closes its end."""
     import cli  # noqa: F401  # the point of the zygote: imported once, before any fork
+    import crawler.__main__  # noqa: F401  # and the crawl's modules, which crawls fork with
 
     for line in requests:
         request = json.loads(line)
@@ -182,4 +183,7 @@ def _plain(
 
 
 if __name__ == "__main__":
+    # Run as a script, this folder heads sys.path, and its modules (dns.py, web.py ...) would
+    # stand in for the packages of the same names in every command and crawl.
+    sys.path.remove(str(Path(__file__).resolve().parent))
     serve(sys.stdin, sys.stdout)
