@@ -13,6 +13,7 @@ from config.schema import (
     UrlsConfig,
     WarcConfig,
     WatchConfig,
+    WebConfig,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "UrlsConfig",
     "WarcConfig",
     "WatchConfig",
+    "WebConfig",
     "child_environment",
     "from_environment",
     "load_config",

@@ -319,6 +319,36 @@ class WarcConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The dashboard (`citewatch serve`) and the links into it from reports and e-mails."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where reports and e-mails link to ("https://citewatch.example.org"); empty: no links.
+    base_url: str = ""
+    # Archived pages are replayed from this other origin, so their scripts never run with the
+    # dashboard's origin; empty: http://localhost:PORT beside http://127.0.0.1:PORT.
+    replay_origin: str = ""
+    language: str = "en"  # the interface's default language: en, ru or kk
+    max_upload_mb: int = 50
+    login_attempts_per_minute: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is not a TCP port")
+        for name in ("base_url", "replay_origin"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{name}: {value!r} is not an http(s) URL")
+        if self.language not in ("en", "ru", "kk"):
+            raise ValueError(f"language: {self.language!r} is not one of en, ru, kk")
+        if self.max_upload_mb < 1:
+            raise ValueError("max_upload_mb must be at least 1")
+        if self.login_attempts_per_minute < 1:
+            raise ValueError("login_attempts_per_minute must be at least 1")
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything citewatch reads from files and the environment, read once."""
 
@@ -334,6 +364,7 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def database_url(self) -> str:
@@ -362,4 +393,5 @@ SECTIONS: dict[str, type] = {
     "smtp": SmtpConfig,
     "alerts": AlertsConfig,
     "schedule": ScheduleConfig,
+    "web": WebConfig,
 }

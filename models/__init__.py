@@ -8,6 +8,7 @@ from models.cases import Article, Case, CaseTerm, CaseUpdate, Source
 from models.database import Database, DatabaseError
 from models.document import Citation, Document, Target
 from models.snapshot import CrawlRun, Probe, Snapshot
+from models.users import User
 
 __all__ = [
     "AlertEvent",
@@ -28,4 +29,5 @@ __all__ = [
     "Snapshot",
     "Source",
     "Target",
+    "User",
 ]

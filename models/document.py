@@ -55,6 +55,8 @@ class Target(Base):
     last_ok_at: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     override: Mapped[LinkState | None] = mapped_column(EnumText(LinkState))  # set by an operator
+    override_by: Mapped[str | None] = mapped_column(String(100))  # who: a user, or "cli"
+    override_at: Mapped[datetime | None]
     hint: Mapped[str | None] = mapped_column(Text)
     memento_url: Mapped[str | None] = mapped_column(Text)
     memento_at: Mapped[datetime | None]  # when the public archive captured it

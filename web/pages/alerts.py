@@ -1,0 +1,7 @@
+"""The alerts pages."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
