@@ -34,13 +34,15 @@ class Copy:
     snapshot_id: int
     fetched_at: datetime
     warc: str | None
+    target_id: int | None = None  # the page's link, whose dashboard page replays the copy
+    title: str | None = None  # the copy's title
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Copy:
         warc = (
             f"{snapshot.warc_file} at offset {snapshot.warc_offset}" if snapshot.warc_file else None
         )
-        return cls(snapshot.id, snapshot.fetched_at, warc)
+        return cls(snapshot.id, snapshot.fetched_at, warc, snapshot.target_id, snapshot.title)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class LinkNotice:
     copy: Copy | None  # our copy: the source as cited
     memento_url: str | None
     current: Copy | None = None  # for a drifted link: the page as it is now
+    context: str = ""  # the sentence that cites the link
 
 
 @dataclass
@@ -172,6 +175,7 @@ def _link_notices(
                 Copy.of(snapshot) if snapshot else None,
                 cited[0].target.memento_url,
                 Copy.of(found.current) if found is not None and found.current else None,
+                cited[0].context,
             )
             grouped.setdefault(document_id, (cited[0].document.title, []))[1].append(notice)
     return [grouped[document_id] for document_id in sorted(grouped)]
@@ -187,11 +191,19 @@ _templates = Environment(
 
 
 def render(
-    digest: Digest, smtp: SmtpConfig, alerts: AlertsConfig, now: datetime, test: bool = False
+    digest: Digest,
+    smtp: SmtpConfig,
+    alerts: AlertsConfig,
+    now: datetime,
+    test: bool = False,
+    base_url: str = "",
 ) -> EmailMessage:
-    """The digest as a multipart/alternative message (plain text first, then HTML)."""
+    """The digest as a multipart/alternative message (plain text first, then HTML).
+
+    With `base_url` (config [web] base_url), every "our copy" is a link to the dashboard's page
+    of the link (`{base_url}/links/{target_id}`), where the copy is replayed."""
     subject = f"{alerts.subject_prefix} {'test message' if test else digest.summary}".strip()
-    context = {"digest": digest, "now": now, "test": test}
+    context = {"digest": digest, "now": now, "test": test, "base_url": base_url.rstrip("/")}
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = smtp.sender

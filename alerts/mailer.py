@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from alerts.digest import Digest, render
 from config import Config, SmtpConfig
 from models import AlertEvent, Database, OutboxMessage
 
@@ -119,6 +120,23 @@ def _send_stored(config: Config, file: str) -> str | None:
     except DeliveryError as exc:
         return str(exc)
     return None
+
+
+def recent_messages(session: Session, limit: int) -> list[OutboxMessage]:
+    """The latest `limit` messages of the outbox, sent or not, newest first."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def send_test_message(config: Config, now: datetime) -> None:
+    """Send a test message to the recipients right away (not through the outbox); DeliveryError
+    says what is missing or what the server did."""
+    smtp, alerts = config.smtp, config.alerts
+    if not smtp.host:
+        raise DeliveryError("no SMTP server configured: set [smtp] host (or CITEWATCH_SMTP_HOST)")
+    if not alerts.recipients:
+        raise DeliveryError("no recipients configured: set [alerts] recipients")
+    send(smtp, render(Digest(), smtp, alerts, now, test=True), list(alerts.recipients))
 
 
 def send(smtp: SmtpConfig, message: EmailMessage, recipients: list[str]) -> None:

@@ -14,10 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
+from sqlalchemy.orm import Session
 
 from cases.matching import KAZAKH_ENDINGS, MIN_STEM, RUSSIAN_ENDINGS, CaseMatcher, CaseTerms
 from cases.names import is_cyrillic, skeleton, variants, words
+from cases.updates import page_text
 from citations.parts import REF_RE, DocumentParts
+from models import Case
+from models.copies import our_copies
 
 BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 NAME_WORD_RE = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*$")
@@ -112,3 +116,27 @@ def _first_name_in_script(spellings: list[str], cyrillic: bool) -> str | None:
             if len(parts) > 1 and is_cyrillic(variant) == cyrillic:
                 return parts[0]
     return None
+
+
+@dataclass(frozen=True)
+class CaseLearning:
+    """What a case's cited sources say about its spellings."""
+
+    sources: int  # distinct targets the case's citations point to
+    archived: int  # of them, with our copy
+    texts: int  # of those, with text to read
+    spellings: list[LearnedSpelling]
+
+
+def learn_case(session: Session, case: Case) -> CaseLearning:
+    """The spellings the archived copies of a case's cited sources use (`learn_spellings`)."""
+    targets = list({c.target_id: c.target for c in case.citations}.values())
+    copies = our_copies(session, targets) if targets else {}
+    texts = [
+        page_text(c.cited.title, c.cited.text)
+        for c in copies.values()
+        if c.cited is not None and c.cited.text
+    ]
+    terms = CaseTerms(case.id, case.name, case.texts("alias"), case.texts("keyword"))
+    learned = learn_spellings(terms, texts) if texts else []
+    return CaseLearning(len(targets), len(copies), len(texts), learned)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cli import archive, cases, database, documents, health, nightly, sources
+from cli import archive, cases, database, documents, health, nightly, serve, sources, users
 from cli.app import App
 from cli.errors import EXIT_CODES, EXIT_USAGE, error_line
 from cli.output import say
@@ -18,7 +18,7 @@ from config import from_environment
 from config.clock import Clock, clock_from, utc_now
 
 log = logging.getLogger(__name__)
-COMMAND_MODULES = (documents, archive, health, cases, sources, nightly, database)
+COMMAND_MODULES = (documents, archive, health, cases, sources, nightly, database, users, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,18 +8,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from cases.learn import bold_names, learn_spellings
-from cases.matching import CaseMatcher, CaseTerms
-from cases.names import variants
-from cases.tracked import case_names, tracked_cases
-from cases.updates import case_terms, found_updates, page_text, update_counts
+from cases.learn import learn_case
+from cases.matching import CaseMatcher
+from cases.suggest import accept_proposals, proposed_cases
+from cases.tracked import add_terms, case_spellings, ensure_case, tracked_cases
+from cases.updates import case_terms, found_updates, update_counts
 from citations.ingest import add_document
 from cli.app import App
 from cli.documents import parse, report_added
 from cli.errors import CommandError
 from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
-from models import Case, CaseTerm, Citation, Document, Session
-from models.copies import our_copies
+from models import Case, Document, Session
 
 CASE_COLUMNS = (
     Column("id", "ID"),
@@ -95,10 +94,10 @@ def cmd_case_add(app: App, args: argparse.Namespace) -> int:
     if not any(c.isalpha() for c in name):
         raise CommandError("a case needs a name with letters in it")
     with app.database.session() as session:
-        case, created = _ensure_case(session, name, app.clock())
-        _add_terms(case, "alias", args.alias)
-        _add_terms(case, "keyword", args.keyword)
-        spellings = _spellings(case)
+        case, created = ensure_case(session, name, app.clock())
+        add_terms(case, "alias", args.alias)
+        add_terms(case, "keyword", args.keyword)
+        spellings = "; ".join(case_spellings(case))
     verb = "Added" if created else "Updated"
     say(app.out, f"{verb} case {case.id}: {name}\n  matches {spellings}")
     return 0
@@ -124,32 +123,22 @@ def cmd_case_list(app: App, args: argparse.Namespace) -> int:
 def cmd_case_suggest(app: App, args: argparse.Namespace) -> int:
     """citewatch case suggest DOCUMENT [--accept]"""
     loaded, extraction = parse(app, args.document)
-    suggestions = bold_names(extraction.parts)
-    if not suggestions:
-        say(app.err, f"{args.document}: no names in bold, nothing to propose.")
-        return 0
     with app.database.session() as session:
-        stored = {name.lower() for name in case_names(session)}
+        proposals = proposed_cases(session, extraction.parts)
+        if not proposals:
+            say(app.err, f"{args.document}: no names in bold, nothing to propose.")
+            return 0
         rows: list[dict[str, Any]] = [
-            {
-                "name": s.name,
-                "footnotes": ", ".join(s.footnotes),
-                "stored": s.name.lower() in stored,
-            }
-            for s in suggestions
+            {"name": p.name, "footnotes": ", ".join(p.footnotes), "stored": p.stored}
+            for p in proposals
         ]
         if args.accept:
             summary = add_document(session, loaded, extraction, app.clock())
             document = session.get(Document, summary.document_id)
             assert document is not None
-            by_note: dict[str, list[Citation]] = {}
-            for citation in document.citations:
-                by_note.setdefault(citation.footnote or "", []).append(citation)
-            for suggestion in suggestions:
-                case, _ = _ensure_case(session, suggestion.name, app.clock())
-                linked = {c.id for c in case.citations}
-                for note in suggestion.footnotes:
-                    case.citations.extend(c for c in by_note.get(note, []) if c.id not in linked)
+            accept_proposals(
+                session, document, [(p.name, p.footnotes) for p in proposals], app.clock()
+            )
             for row in rows:
                 row["stored"] = True
     if args.accept and args.format == "table":
@@ -165,31 +154,24 @@ def cmd_case_learn(app: App, args: argparse.Namespace) -> int:
     """citewatch case learn NAME [--accept]"""
     with app.database.session() as session:
         case = _find_case(session, args.name)
-        targets = list({c.target_id: c.target for c in case.citations}.values())
-        if not targets:
+        learning = learn_case(session, case)
+        if not learning.sources:
             raise CommandError(
                 f"case {case.name!r} is linked to no citations; "
                 "`citewatch case suggest DOCUMENT --accept` links cases to the notes about them"
             )
-        copies = our_copies(session, targets)
-        texts = [
-            page_text(c.cited.title, c.cited.text)
-            for c in copies.values()
-            if c.cited is not None and c.cited.text
-        ]
-        terms = CaseTerms(case.id, case.name, case.texts("alias"), case.texts("keyword"))
-        learned = learn_spellings(terms, texts)
+        learned, texts = learning.spellings, learning.texts
         if args.accept:
-            _add_terms(case, "alias", [spelling.alias for spelling in learned])
-    if not copies:
+            add_terms(case, "alias", [spelling.alias for spelling in learned])
+    if not learning.archived:
         raise CommandError(
-            f"none of the {len(targets)} sources of {case.name!r} is archived yet; "
+            f"none of the {learning.sources} sources of {case.name!r} is archived yet; "
             "run `citewatch archive` first"
         )
     if not learned:
-        say(app.out, f"{case.name}: its {len(texts)} archived sources use no other spelling.")
+        say(app.out, f"{case.name}: its {texts} archived sources use no other spelling.")
         return 0
-    say(app.out, f"{case.name}: spellings in its {len(texts)} archived sources")
+    say(app.out, f"{case.name}: spellings in its {texts} archived sources")
     for spelling in learned:
         say(app.out, f"  {spelling.alias}  (seen {spelling.seen} times)")
     if args.accept:
@@ -264,38 +246,13 @@ def _find_case(session: Session, name: str) -> Case:
     raise CommandError(f"no case named {name!r} (see `citewatch case list`)")
 
 
-def _ensure_case(session: Session, name: str, now: datetime) -> tuple[Case, bool]:
-    for case in tracked_cases(session):
-        if case.name.lower() == name.lower():
-            return case, False
-    case = Case(name=name[:200], created_at=now)
-    session.add(case)
-    session.flush()
-    return case, True
-
-
-def _add_terms(case: Case, kind: str, texts: list[str]) -> None:
-    have = {(t.kind, t.text.lower()) for t in case.terms}
-    for text in texts:
-        clean = " ".join(text.split())[:200]
-        if clean and (kind, clean.lower()) not in have:
-            case.terms.append(CaseTerm(kind=kind, text=clean))
-            have.add((kind, clean.lower()))
-
-
-def _spellings(case: Case) -> str:
-    names = [case.name, *case.texts("alias")]
-    found = [v for name in names for v in variants(name)]
-    return "; ".join(dict.fromkeys([*found, *case.texts("keyword")]))
-
-
 def _case_row(case: Case, updates: int) -> dict[str, Any]:
     return {
         "id": case.id,
         "name": case.name,
         "aliases": list(case.texts("alias")),
         "keywords": list(case.texts("keyword")),
-        "spellings": _spellings(case),
+        "spellings": "; ".join(case_spellings(case)),
         "citations": len(case.citations),
         "updates": updates,
     }

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,8 @@ from cli.archive import find_target
 from cli.crawls import crawl_with_progress, report_run
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
-from health.evaluate import refresh_target
+from health.exports import render_csv, render_json
+from health.overrides import override_state
 from health.report import ReportRow, current_documents, render_html, report_rows
 from health.runs import verdict_counts
 from models import Document, Session
@@ -106,15 +105,13 @@ def cmd_mark(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.database.session() as session:
         target = find_target(session, args.target)
-        if args.state == "clear":
-            target.override = None
-            refresh_target(session, target, now, app.config.check)
+        state = None if args.state == "clear" else LinkState(args.state)
+        override_state(session, target, state, "cli", now, app.config.check)
+        if state is None:
             message = (
                 f"{target.canonical_url}: override cleared; state from the checks: {target.state}"
             )
         else:
-            state = LinkState(args.state)
-            target.override, target.state, target.state_since = state, state, now
             message = (
                 f"{target.canonical_url}: marked {args.state} "
                 "(checks go on; the mark stays until --clear)"
@@ -147,29 +144,16 @@ def write_report(app: App, reference: str | None, fmt: str, output: Path | None)
         )
         text = buffer.getvalue()
     elif fmt == "html":
-        text = render_html(rows, app.clock())
+        text = render_html(rows, app.clock(), app.config.web.base_url)
     elif fmt == "json":
-        text = json.dumps([row.record() for row in rows], ensure_ascii=False, indent=2) + "\n"
+        text = render_json(rows)
     else:
-        text = _csv([row.record() for row in rows])
+        text = render_csv(rows)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         say(app.err, f"wrote the {fmt} report ({len(rows)} citations) to {output}")
     elif fmt != "table":
         sys.stdout.write(text)
-
-
-def _csv(records: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    names = (
-        list(records[0])
-        if records
-        else [n for n in ReportRow.__dataclass_fields__ if n != "archived_text"]
-    )
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
 
 
 def _document_id(session: Session, app: App, reference: str | None) -> int | None:

@@ -6,8 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.digest import Digest, render
-from alerts.mailer import DeliveryError, send
+from alerts.mailer import DeliveryError, send_test_message
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
@@ -127,13 +126,8 @@ def _announce_next(app: App) -> None:
 def cmd_alerts_test(app: App, args: argparse.Namespace) -> int:
     """citewatch alerts test"""
     smtp, alerts = app.config.smtp, app.config.alerts
-    if not smtp.host:
-        raise CommandError("no SMTP server configured: set [smtp] host (or CITEWATCH_SMTP_HOST)")
-    if not alerts.recipients:
-        raise CommandError("no recipients configured: set [alerts] recipients")
-    message = render(Digest(), smtp, alerts, app.clock(), test=True)
     try:
-        send(smtp, message, list(alerts.recipients))
+        send_test_message(app.config, app.clock())
     except DeliveryError as exc:
         raise CommandError(str(exc)) from None
     say(app.out, f"Test message sent to {', '.join(alerts.recipients)} via {smtp.host}.")

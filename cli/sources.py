@@ -20,6 +20,7 @@ from watch.sources import (
     all_sources,
     archived_any_article,
     cited_hosts,
+    source_state,
     watched_sources,
 )
 
@@ -162,7 +163,7 @@ def report_watch(app: App, run_id: int, source_id: int | None) -> None:
     """What each source gave and the case news found in this run."""
     with app.database.session() as session:
         polls = [
-            {"url": s.url, "new": s.last_new, "state": _state(s)}
+            {"url": s.url, "new": s.last_new, "state": source_state(s)}
             for s in watched_sources(session, source_id)
         ]
         news = [
@@ -177,16 +178,6 @@ def report_watch(app: App, run_id: int, source_id: int | None) -> None:
         say(app.out, "No new article mentions a tracked case.")
 
 
-def _state(source: Source) -> str:
-    if source.last_polled_at is None:
-        return "not polled yet"
-    if source.last_error:
-        return f"failing ({source.failures}x): {source.last_error}"
-    if source.last_status == 304:
-        return "unchanged (304)"
-    return "ok"
-
-
 def _source_row(source: Source) -> dict[str, Any]:
     return {
         "id": source.id,
@@ -196,6 +187,6 @@ def _source_row(source: Source) -> dict[str, Any]:
         "last_polled_at": source.last_polled_at.isoformat(timespec="seconds")
         if source.last_polled_at
         else None,
-        "state": _state(source),
+        "state": source_state(source),
         "last_new": source.last_new,
     }

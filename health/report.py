@@ -40,7 +40,16 @@ class ReportRow:
     memento_at: datetime | None
     hint: str | None
     overridden: bool
-    archived_text: str | None = None
+    # Added last (records keep every earlier key, in order): the cited target, for the
+    # dashboard's link page, and the title of our copy (the source as cited).
+    target_id: int
+    archived_text: str | None = None  # not in records
+    title: str | None = None
+
+    @property
+    def in_trouble(self) -> bool:
+        """Whether the source is dead, drifted, blocked or suspect (TROUBLE)."""
+        return self.state in TROUBLE
 
     def record(self) -> dict[str, Any]:
         """The row as JSON/CSV data (times in ISO 8601, no archived text)."""
@@ -113,13 +122,19 @@ def report_rows(
                     hint=target.hint,
                     overridden=target.override is not None,
                     archived_text=(copy.archived_text if copy and with_text else None),
+                    target_id=target.id,
+                    title=copy.title if copy else None,
                 )
             )
     return rows
 
 
-def render_html(rows: list[ReportRow], generated_at: datetime) -> str:
-    """A self-contained HTML report: no script, no external resource; links as Robust Links."""
+def render_html(rows: list[ReportRow], generated_at: datetime, base_url: str = "") -> str:
+    """A self-contained HTML report: no script, no external resource; links as Robust Links.
+
+    Each document's sources in trouble come first, then the others, each part in note order.
+    With `base_url` (config [web] base_url), "our copy" links to the dashboard's page of the
+    link, where the copy is replayed."""
     environment = Environment(
         loader=PackageLoader("health", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -129,9 +144,27 @@ def render_html(rows: list[ReportRow], generated_at: datetime) -> str:
     documents: dict[int, list[ReportRow]] = {}
     for row in rows:
         documents.setdefault(row.document_id, []).append(row)
+    parts = {
+        document_id: (
+            [r for r in group if r.in_trouble],
+            [r for r in group if not r.in_trouble],
+        )
+        for document_id, group in documents.items()
+    }
     summary: dict[str, int] = {}
     for row in rows:
         summary[row.state] = summary.get(row.state, 0) + 1
     return environment.get_template("report.html").render(
-        documents=documents, summary=summary, generated_at=generated_at, trouble=TROUBLE
+        parts=parts,
+        summary=summary,
+        generated_at=generated_at,
+        trouble=TROUBLE,
+        base_url=base_url.rstrip("/"),
     )
+
+
+def link_page(base_url: str, target_id: int | None) -> str | None:
+    """The dashboard's page of a cited link (`{base_url}/links/{target_id}`), if configured."""
+    if not base_url or target_id is None:
+        return None
+    return f"{base_url.rstrip('/')}/links/{target_id}"

@@ -14,7 +14,8 @@ from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
-IN_LIST_BATCH = 500  # well under SQLite's limit on bound parameters
+# Well under the limits on bound parameters (SQLite 3.32+: 32,766; PostgreSQL: 65,535).
+IN_LIST_BATCH = 5000
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -31,38 +32,59 @@ class Copies:
 
 
 def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]:
-    """Each target's copies (targets without a good copy are left out)."""
+    """Each target's copies (targets without a good copy are left out).
+
+    The choice is made on (id, time) rows; only the chosen snapshots are loaded whole, so a
+    document whose thousand sources hold ten thousand snapshots loads a thousand or two."""
     by_id = {t.id: t for t in targets}
     good = _held(session, list(by_id), and_(Snapshot.good))
     drifted = [t.id for t in targets if t.state == LinkState.DRIFTED]
     current = _held(session, drifted, or_(Snapshot.preserved, Snapshot.revisit_of_id.is_not(None)))
-    found: dict[int, Copies] = {}
-    for target_id, snapshots in good.items():
+    chosen: dict[int, tuple[int, int | None]] = {}
+    for target_id, held in good.items():
         target = by_id[target_id]
         if target.state == LinkState.DRIFTED:
-            cited = min(snapshots, key=lambda s: abs(s.fetched_at - target.first_cited_at))
+            cited = min(held, key=lambda h: abs(h[1] - target.first_cited_at))[0]
             latest = current.get(target_id, [])
-            found[target_id] = Copies(_payload(cited), _payload(latest[-1]) if latest else None)
+            chosen[target_id] = (cited, latest[-1][0] if latest else None)
         else:
-            found[target_id] = Copies(_payload(snapshots[-1]))
-    return found
+            chosen[target_id] = (held[-1][0], None)
+    loaded = _load(session, [i for pair in chosen.values() for i in pair if i is not None])
+    return {
+        target_id: Copies(
+            _payload(loaded[cited]), _payload(loaded[now]) if now is not None else None
+        )
+        for target_id, (cited, now) in chosen.items()
+    }
 
 
 def _held(
     session: Session, target_ids: list[int], criterion: ColumnElement[bool]
-) -> dict[int, list[Snapshot]]:
-    """Snapshots matching the criterion per target, oldest first."""
-    found: dict[int, list[Snapshot]] = {}
+) -> dict[int, list[tuple[int, datetime]]]:
+    """The (id, fetched_at) of the snapshots matching the criterion, per target, oldest first."""
+    found: dict[int, list[tuple[int, datetime]]] = {}
     for chunk in batches(sorted(target_ids)):
-        rows = session.scalars(
-            select(Snapshot)
+        rows = session.execute(
+            select(Snapshot.target_id, Snapshot.id, Snapshot.fetched_at)
             .where(Snapshot.target_id.in_(chunk), criterion)
-            .options(selectinload(Snapshot.revisit_of))
             .order_by(Snapshot.fetched_at, Snapshot.id)
         )
-        for snapshot in rows:
-            found.setdefault(snapshot.target_id, []).append(snapshot)
+        for target_id, snapshot_id, fetched_at in rows:
+            found.setdefault(target_id, []).append((snapshot_id, fetched_at))
     return found
+
+
+def _load(session: Session, snapshot_ids: list[int]) -> dict[int, Snapshot]:
+    """The snapshots themselves, with the originals of revisits."""
+    loaded: dict[int, Snapshot] = {}
+    for chunk in batches(sorted(set(snapshot_ids))):
+        rows = session.scalars(
+            select(Snapshot)
+            .where(Snapshot.id.in_(chunk))
+            .options(selectinload(Snapshot.revisit_of))
+        )
+        loaded.update((snapshot.id, snapshot) for snapshot in rows)
+    return loaded
 
 
 def _payload(snapshot: Snapshot) -> Snapshot:

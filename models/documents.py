@@ -3,12 +3,13 @@ the fetched copy a report added by its URL was read from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.document import Citation, Document
+from models.document import Citation, Document, Target
 from models.snapshot import Snapshot
 
 
@@ -28,6 +29,36 @@ def citation_counts(session: Session) -> dict[int, int]:
         select(Citation.document_id, func.count()).group_by(Citation.document_id)
     )
     return dict(rows.all())
+
+
+@dataclass
+class DocumentHealth:
+    """A document's citations counted by the state of their source, and its latest check."""
+
+    states: dict[str, int] = field(default_factory=dict)
+    last_checked_at: datetime | None = None
+
+    @property
+    def citations(self) -> int:
+        return sum(self.states.values())
+
+
+def document_health(session: Session) -> dict[int, DocumentHealth]:
+    """Every document's health, in one grouped query (documents without citations left out)."""
+    rows = session.execute(
+        select(Citation.document_id, Target.state, func.count(), func.max(Target.last_checked_at))
+        .join(Target, Target.id == Citation.target_id)
+        .group_by(Citation.document_id, Target.state)
+    )
+    found: dict[int, DocumentHealth] = {}
+    for document_id, state, count, checked in rows:
+        health = found.setdefault(document_id, DocumentHealth())
+        health.states[str(state)] = count
+        if checked is not None and (
+            health.last_checked_at is None or checked > health.last_checked_at
+        ):
+            health.last_checked_at = checked
+    return found
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,9 @@ def send_digest(database: Database, config: Config, clock: Clock, now: str | Non
         events = unqueued_events(session)
         if events:
             digest = compose(session, events)
-            message = render(digest, config.smtp, config.alerts, clock())
+            message = render(
+                digest, config.smtp, config.alerts, clock(), base_url=config.web.base_url
+            )
             queue(session, config, message, digest.event_ids, clock())
     delivery = deliver(database, config, clock())
     counts = {"events": len(events), "sent": delivery.sent, "pending": delivery.pending}

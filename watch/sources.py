@@ -73,6 +73,17 @@ def watched_sources(session: Session, source_id: int | None = None) -> list[Sour
     return list(session.scalars(active_sources(source_id)))
 
 
+def source_state(source: Source) -> str:
+    """How a source's last poll went, in a few words."""
+    if source.last_polled_at is None:
+        return "not polled yet"
+    if source.last_error:
+        return f"failing ({source.failures}x): {source.last_error}"
+    if source.last_status == 304:
+        return "unchanged (304)"
+    return "ok"
+
+
 def archived_any_article(session: Session, run_id: int) -> bool:
     """Whether a crawl run stored a snapshot of any article found on a source."""
     first = session.scalar(
