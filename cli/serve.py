@@ -9,8 +9,6 @@ import signal
 import socket
 import sys
 
-import uvicorn
-
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import say
@@ -98,6 +96,8 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
         f"(listening on {shown}:{port}; replay on {replay_origin(config)})",
     )
     sys.stdout.flush()
+    import uvicorn  # only here: every other command starts without it
+
     server = uvicorn.Server(
         uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
     )

@@ -11,6 +11,7 @@ laptop; everyone who can reach it is the single local admin and nobody signs in.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -40,8 +41,13 @@ SESSION_STAMP = "stamp"  # when the password was last changed: a new password en
 
 # argon2id with the library's defaults (RFC 9106 "second recommended" profile, 64 MiB).
 _hasher = argon2.PasswordHasher()
-# Verified when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not anybody's password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify unknown names against, so they take as long as known ones (made once,
+    on the first login: hashing is slow by design, and every CLI command imports this module)."""
+    return _hasher.hash("not anybody's password")
 
 
 class UserError(Exception):
@@ -163,7 +169,7 @@ def verify_login(session: Session, name: str, password: str) -> Account | None:
     """The user when `password` is theirs, else None (same time for an unknown name)."""
     row = session.scalar(select(UserRow).where(UserRow.name == name.strip()))
     try:
-        _hasher.verify(_DUMMY_HASH if row is None else row.password_hash, password)
+        _hasher.verify(_dummy_hash() if row is None else row.password_hash, password)
     except argon2.exceptions.VerificationError:
         return None
     except argon2.exceptions.InvalidHashError:

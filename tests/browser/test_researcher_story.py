@@ -270,3 +270,23 @@ def test_5_an_accepted_case_shows_its_update_with_the_name_marked(story: Story) 
     expect(marks.first).to_be_visible()
     assert any("Енсебек" in text for text in marks.all_inner_texts()), marks.all_inner_texts()
     story.shot("case")
+
+
+def test_6_a_report_dropped_on_the_form_is_uploaded_with_a_progress_bar(story: Story) -> None:
+    page = story.page
+    story.go("/documents")
+    text = "A dropped report cites https://vlast.kz/novosti/dropped.html in its only sentence.\n"
+    page.evaluate(
+        """text => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], "dropped-report.txt", {type: "text/plain"}));
+            const form = document.getElementById("upload");
+            form.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
+            form.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        text,
+    )
+    expect(page.locator("#upload-status")).to_have_text("File chosen: dropped-report.txt")
+    page.get_by_role("button", name="Upload").click()
+    expect(page).to_have_url(re.compile(r"/documents/\d+$"))
+    expect(page.get_by_role("table")).to_contain_text("https://vlast.kz/novosti/dropped.html")

@@ -24,17 +24,8 @@ def users(tmp_path: Path, database_url: str) -> Workspace:
 
 
 def cli_with_stdin(workspace: Workspace, stdin: str, *args: str) -> Run:
-    """Run the CLI with standard input (Workspace.cli runs without one)."""
-    done = subprocess.run(
-        [str(CITEWATCH), *args],
-        input=stdin,
-        env=workspace.env,
-        cwd=workspace.root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
+    """Run the CLI with standard input."""
+    return workspace.cli(*args, stdin=stdin)
 
 
 def test_add_list_passwd_remove(users: Workspace) -> None:

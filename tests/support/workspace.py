@@ -83,10 +83,16 @@ class Workspace:
             **self.extra_env,
         }
 
-    def cli(self, *args: str, timeout: float = 180, env: Mapping[str, str] | None = None) -> Run:
+    def cli(
+        self,
+        *args: str,
+        timeout: float = 180,
+        env: Mapping[str, str] | None = None,
+        stdin: str = "",
+    ) -> Run:
         """Run the installed `citewatch` command (in a fork of a process that has imported it:
-        tests/support/zygote.py)."""
-        result = ZYGOTE.run(args, {**self.env, **(env or {})}, self.root, timeout)
+        tests/support/zygote.py), with `stdin` as its standard input."""
+        result = ZYGOTE.run(args, {**self.env, **(env or {})}, self.root, timeout, stdin)
         return Run(result.returncode, result.stdout, result.stderr)
 
     def document(self, urls: Iterable[str], name: str = "briefing.txt") -> Path:

@@ -7,7 +7,8 @@ command; the child takes the command's working directory, environment and standa
 runs `cli.main`, and exits with its code. To the command it is a new process like any other:
 its own pid, files and signals, and its crawls in processes of their own that die with it.
 
-Protocol, one JSON object per line: the client sends {"argv", "env", "cwd", "out", "err"}; the
+Protocol, one JSON object per line: the client sends {"argv", "env", "cwd", "in", "out", "err"}
+(files for the standard streams); the
 zygote answers {"pid": N} when the child runs, then {"code": N} when it has ended (a negative
 signal number if a signal ended it, as `subprocess` reports).
 """
@@ -59,8 +60,10 @@ def _child(request: dict[str, Any]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         time.tzset()
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
+        given = os.open(request["in"], os.O_RDONLY)
+        os.dup2(given, 0)
+        os.close(given)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
         for fd, path in ((1, request["out"]), (2, request["err"])):
             target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(target, fd)
@@ -96,15 +99,17 @@ class Zygote:
         env: Mapping[str, str],
         cwd: Path,
         timeout: float,
+        stdin: str = "",
     ) -> subprocess.CompletedProcess[str]:
-        """Run one command like `subprocess.run(capture_output=True, text=True)` would."""
+        """Run one command like `subprocess.run(capture_output=True, text=True)` would, with
+        `stdin` as its standard input."""
         if not self.busy.acquire(blocking=False):  # a test runs commands side by side
-            return _plain([self.argv0, *argv], env, cwd, timeout)
+            return _plain([self.argv0, *argv], env, cwd, timeout, stdin)
         try:
             process = self._process(env)
             if process is None:
-                return _plain([self.argv0, *argv], env, cwd, timeout)
-            return self._run(process, argv, env, cwd, timeout)
+                return _plain([self.argv0, *argv], env, cwd, timeout, stdin)
+            return self._run(process, argv, env, cwd, timeout, stdin)
         finally:
             self.busy.release()
 
@@ -129,11 +134,15 @@ class Zygote:
         env: Mapping[str, str],
         cwd: Path,
         timeout: float,
+        stdin: str,
     ) -> subprocess.CompletedProcess[str]:
         assert process.stdin is not None and process.stdout is not None
         with tempfile.TemporaryDirectory(prefix="citewatch-cli-") as streams:
             out, err = Path(streams, "out"), Path(streams, "err")
+            given = Path(streams, "in")
+            given.write_text(stdin, encoding="utf-8")
             request = {
+                "in": str(given),
                 "argv0": self.argv0,
                 "argv": list(argv),
                 "env": dict(env),
@@ -175,10 +184,16 @@ def _startup(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _plain(
-    command: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float
+    command: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float, stdin: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, capture_output=True, text=True, env=dict(env), cwd=cwd, timeout=timeout
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import argon2
 import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
@@ -49,6 +50,16 @@ def open_desk(workspace: Workspace) -> Desk:
     database.ensure_schema()
     client = TestClient(create_app(config, database), base_url=BASE_URL)
     return Desk(workspace, config, database, client)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its lowest cost here: the tests hash and verify hundreds of passwords, each
+    taking 64 MiB and a tenth of a second at the production cost (the CLI tests keep it)."""
+    from web import auth
+
+    cheap = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", cheap)
 
 
 @pytest.fixture

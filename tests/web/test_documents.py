@@ -144,3 +144,9 @@ def test_a_long_footnote_table_comes_in_pages_that_keep_the_filter(desk: Desk) -
     assert second.count('href="https://vlast.kz/novosti/') == 50
     beyond = desk.client.get(location, params={"page": "99"}).text
     assert "201–250 of 250" in beyond  # the last page, not an empty one
+
+
+def test_an_empty_desk_says_there_is_no_document(desk: Desk) -> None:
+    page = desk.client.get("/documents")
+    assert page.status_code == 200
+    assert "No document yet." in page.text
