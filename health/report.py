@@ -90,14 +90,18 @@ def report_rows(
     """Every citation of the documents, in document order, with its source's health."""
     rows: list[ReportRow] = []
     for document in documents:
+        # The citation's own columns only (no entity to build per row), with its target.
         citations = session.execute(
-            select(Citation, Target)
+            select(Citation.footnote, Citation.url, Citation.context, Target)
             .join(Target)
             .where(Citation.document_id == document.id)
             .order_by(Citation.position)
         ).all()
-        copies = our_copies(session, [t for _, t in citations])
-        for citation, target in citations:
+        copies = our_copies(
+            session, list({row.Target.id: row.Target for row in citations}.values())
+        )
+        for citation in citations:
+            target = citation.Target
             found = copies.get(target.id)
             copy, current = (found.cited, found.current) if found else (None, None)
             rows.append(

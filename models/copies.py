@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import batches
@@ -37,18 +37,18 @@ def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]
     The choice is made on (id, time) rows; only the chosen snapshots are loaded whole, so a
     document whose thousand sources hold ten thousand snapshots loads a thousand or two."""
     by_id = {t.id: t for t in targets}
-    good = _held(session, list(by_id), and_(Snapshot.good))
     drifted = [t.id for t in targets if t.state == LinkState.DRIFTED]
+    others = [target_id for target_id in by_id if by_id[target_id].state != LinkState.DRIFTED]
+    chosen: dict[int, tuple[int, int | None]] = {
+        target_id: (latest, None) for target_id, latest in _latest(session, others).items()
+    }
+    good = _held(session, drifted, and_(Snapshot.good))
     current = _held(session, drifted, or_(Snapshot.preserved, Snapshot.revisit_of_id.is_not(None)))
-    chosen: dict[int, tuple[int, int | None]] = {}
     for target_id, held in good.items():
         target = by_id[target_id]
-        if target.state == LinkState.DRIFTED:
-            cited = min(held, key=lambda h: abs(h[1] - target.first_cited_at))[0]
-            latest = current.get(target_id, [])
-            chosen[target_id] = (cited, latest[-1][0] if latest else None)
-        else:
-            chosen[target_id] = (held[-1][0], None)
+        cited = min(held, key=lambda h: abs(h[1] - target.first_cited_at))[0]
+        latest = current.get(target_id, [])
+        chosen[target_id] = (cited, latest[-1][0] if latest else None)
     loaded = _load(session, [i for pair in chosen.values() for i in pair if i is not None])
     return {
         target_id: Copies(
@@ -56,6 +56,25 @@ def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]
         )
         for target_id, (cited, now) in chosen.items()
     }
+
+
+def _latest(session: Session, target_ids: list[int]) -> dict[int, int]:
+    """The id of each target's latest good snapshot, ranked in SQL (one row per target)."""
+    found: dict[int, int] = {}
+    for chunk in batches(sorted(target_ids)):
+        order = (Snapshot.fetched_at.desc(), Snapshot.id.desc())
+        ranked = (
+            select(
+                Snapshot.target_id,
+                Snapshot.id,
+                func.row_number().over(partition_by=Snapshot.target_id, order_by=order).label("n"),
+            )
+            .where(Snapshot.target_id.in_(chunk), and_(Snapshot.good))
+            .subquery()
+        )
+        rows = session.execute(select(ranked.c.target_id, ranked.c.id).where(ranked.c.n == 1))
+        found.update((target_id, snapshot_id) for target_id, snapshot_id in rows)
+    return found
 
 
 def _held(
