@@ -16,9 +16,9 @@ from cli.archive import find_target
 from cli.crawls import crawl_with_progress, report_run
 from cli.errors import CommandError
 from cli.output import ONE_LINE, Column, say, write_rows
-from health.exports import render_csv, render_json
+from health.exports import render_report
 from health.overrides import override_state
-from health.report import ReportRow, current_documents, render_html, report_rows
+from health.report import ReportRow, current_documents, report_rows
 from health.runs import verdict_counts
 from models import Document, Session
 from models.documents import document_by_content
@@ -143,12 +143,8 @@ def write_report(app: App, reference: str | None, fmt: str, output: Path | None)
             console, [_table_row(r) for r in rows], "table", REPORT_COLUMNS, title=_title(rows)
         )
         text = buffer.getvalue()
-    elif fmt == "html":
-        text = render_html(rows, app.clock(), app.config.web.base_url)
-    elif fmt == "json":
-        text = render_json(rows)
     else:
-        text = render_csv(rows)
+        text = render_report(rows, fmt, app.clock(), app.config.web.base_url)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         say(app.err, f"wrote the {fmt} report ({len(rows)} citations) to {output}")

@@ -1,12 +1,13 @@
-"""The report as data files: JSON and CSV, one record per citation (ReportRow.record)."""
+"""The report as files: JSON and CSV, one record per citation (ReportRow.record), or HTML."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import datetime
 
-from health.report import ReportRow
+from health.report import ReportRow, render_html
 
 
 def render_json(rows: list[ReportRow]) -> str:
@@ -27,3 +28,12 @@ def render_csv(rows: list[ReportRow]) -> str:
     writer.writeheader()
     writer.writerows(records)
     return buffer.getvalue()
+
+
+def render_report(rows: list[ReportRow], fmt: str, generated_at: datetime, base_url: str) -> str:
+    """The report as a csv, json or html file (`citewatch report`, the dashboard's exports)."""
+    if fmt == "html":
+        return render_html(rows, generated_at, base_url)
+    if fmt == "json":
+        return render_json(rows)
+    return render_csv(rows)

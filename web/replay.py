@@ -1,9 +1,10 @@
 """Our copies replayed in the browser with ReplayWeb.page, on an origin of their own.
 
 Archived pages are hostile content: their scripts run in the browser of whoever looks at them.
-They run on the replay origin (web.replay_origin; by default http://localhost:PORT beside the
-dashboard's http://127.0.0.1:PORT), which the same server answers, told apart by the Host
-header, and which serves nothing but replay: no dashboard page, no cookie set or read. The
+They run on the replay origin (web.security.replay_origin; by default
+http://replay.citewatch.localhost:PORT beside the dashboard's http://citewatch.localhost:PORT),
+which the same server answers, told apart by the Host header, and which serves nothing but
+replay: no dashboard page, no cookie set or read. The
 browser keeps cookies, storage and service workers per origin, so a replayed script can
 neither read the dashboard's session cookie nor, without CORS, the dashboard's responses.
 
@@ -18,7 +19,7 @@ On the replay origin:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -43,6 +44,7 @@ from config import Config
 from models import Snapshot
 from web import vendor
 from web.context import Web
+from web.security import dashboard_address, replay_origin
 
 log = logging.getLogger(__name__)
 
@@ -92,22 +94,9 @@ class ReplayCopy:
 # -- origins ----------------------------------------------------------------------------------
 
 
-def replay_origin(config: Config) -> str:
-    """The origin archived pages are replayed from (web.security's, when it defines one)."""
-    from web import security
-
-    defined: Callable[[Config], str] | None = getattr(security, "replay_origin", None)
-    if defined is not None:
-        return defined(config)
-    return (config.web.replay_origin or f"http://localhost:{config.web.port}").rstrip("/")
-
-
 def dashboard_origins(config: Config) -> list[str]:
     """The origins the dashboard is reached at, the only pages that may frame a replay."""
-    origins = [
-        f"http://127.0.0.1:{config.web.port}",
-        f"http://citewatch.localhost:{config.web.port}",
-    ]
+    origins = [f"http://127.0.0.1:{config.web.port}", dashboard_address(config)]
     if config.web.host not in ("127.0.0.1", "0.0.0.0", "::", ""):
         origins.append(f"http://{config.web.host}:{config.web.port}")
     if config.web.base_url:

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from config import Config
 from models import Database
 from web.app import create_app
-from web.replay import replay_origin
+from web.security import replay_origin
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -20,8 +20,8 @@ from citations.errors import DocumentError
 from citations.ingest import DocumentSummary
 from cli.documents import store
 from cli.errors import CommandError
-from health.exports import render_csv, render_json
-from health.report import ReportRow, render_html, report_rows
+from health.exports import render_report
+from health.report import ReportRow, report_rows
 from health.report import current_documents as latest_documents
 from models import Document
 from models.documents import document_health
@@ -240,12 +240,7 @@ async def export(request: Request) -> Response:
     with shared.session() as session:
         document = _document(session, request)
         rows = report_rows(session, [document], with_text=fmt == "html")
-    if fmt == "html":
-        text = render_html(rows, shared.now(), shared.config.web.base_url)
-    elif fmt == "json":
-        text = render_json(rows)
-    else:
-        text = render_csv(rows)
+    text = render_report(rows, fmt, shared.now(), shared.config.web.base_url)
     filename = f"citewatch-document-{document.id}-report.{fmt}"
     return Response(
         text,
