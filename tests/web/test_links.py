@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from models import Citation, Target
+from models import Citation, Snapshot, Target
 from tests.support.pages import YENSEBEK_RU, ZHYLANBAEV_RU, article_page
 from tests.support.web import Reply, Seen, TestWeb
 from tests.support.workspace import TEST_CONFIG, Workspace
@@ -43,6 +43,7 @@ class Story:
     urls: dict[str, str]
     targets: dict[str, int]  # name -> target id
     document_id: int
+    not_modified: list[int]  # the nights the alive page answered 304
 
 
 def night(n: int) -> str:
@@ -53,6 +54,16 @@ def night(n: int) -> str:
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     root = tmp_path_factory.mktemp("links")
     current = {"night": 1}
+    not_modified: list[int] = []
+    alive_page = article_page(ZHYLANBAEV_RU)
+    etag = '"zhylanbaev-1"'
+
+    def validated(seen: Seen) -> Reply:
+        """The alive page: unchanged, so a check holding its ETag gets 304 Not Modified."""
+        if seen.headers.get("If-None-Match") == etag:
+            not_modified.append(current["night"])
+            return Reply(304, b"", [("ETag", etag)])
+        return Reply.html(alive_page, headers=[("ETag", etag)])
 
     def later(first: str, then: Reply) -> Callable[[Seen], Reply]:
         return lambda seen: Reply.html(first) if current["night"] == 1 else then
@@ -60,7 +71,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     with TestWeb() as web:
         news, agency, files, archive = web.hosts
         urls = {
-            "alive": news.route("/news/1-alive.html", Reply.html(article_page(ZHYLANBAEV_RU))),
+            "alive": news.route("/news/1-alive.html", validated),
             "gone": agency.route(
                 "/a/2-gone.html",
                 later(article_page(ZHYLANBAEV_RU), Reply.html("<h1>Not found</h1>", status=404)),
@@ -103,7 +114,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             by_url = {t.canonical_url: t.id for t in session.query(Target)}
             document_id = session.query(Citation).first().document_id  # type: ignore[union-attr]
         targets = {name: by_url[url] for name, url in urls.items()}
-        yield Story(desk, urls, targets, document_id)
+        yield Story(desk, urls, targets, document_id, not_modified)
         desk.client.close()
         desk.database.dispose()
 
@@ -136,6 +147,23 @@ def test_the_drift_diff_shows_what_the_source_no_longer_says(story: Story) -> No
     assert "семи" in " ".join(removed) and "пяти" in " ".join(added)
     assert "Просмотров" not in " ".join(removed + added)  # counters are not changes
     assert 'id="replay" data-snapshot="' in page.text
+
+
+def test_a_page_answering_304_every_night_stays_alive_with_its_first_copy(story: Story) -> None:
+    assert story.not_modified == list(range(2, NIGHTS + 1))  # the checks sent our validators
+    target = story.targets["alive"]
+    with story.desk.database.session() as session:
+        first = session.query(Snapshot).filter_by(target_id=target).order_by(Snapshot.id).first()
+        assert first is not None and first.revisit_of_id is None
+    page = story.desk.client.get(f"/links/{target}").text
+    assert 'class="badge state-alive"' in page
+    timeline = page.split('id="timeline-heading"')[1]
+    assert timeline.count("<tr>") == 1 + NIGHTS  # a revisit a night, each a snapshot
+    # Our copy is the bytes we hold, from night 1 — not an empty 304 — whole and replayable.
+    assert f"Snapshot #{first.id}, fetched" in page
+    assert ZHYLANBAEV_RU.paragraphs[0] in page
+    listed = story.desk.client.get(f"/documents/{story.document_id}", params={"state": "alive"})
+    assert f'href="/links/{target}">#{first.id}' in listed.text
 
 
 def test_an_unchanged_page_has_no_diff(story: Story) -> None:
