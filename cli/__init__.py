@@ -10,7 +10,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cli import archive, cases, database, documents, health, nightly, serve, sources, users
+from cli import (
+    archive,
+    cases,
+    database,
+    documents,
+    evidence,
+    health,
+    nightly,
+    serve,
+    sources,
+    users,
+)
 from cli.app import App
 from cli.errors import EXIT_CODES, EXIT_USAGE, error_line
 from cli.output import say
@@ -18,7 +29,18 @@ from config import from_environment
 from config.clock import Clock, clock_from, utc_now
 
 log = logging.getLogger(__name__)
-COMMAND_MODULES = (documents, archive, health, cases, sources, nightly, database, users, serve)
+COMMAND_MODULES = (
+    documents,
+    archive,
+    health,
+    evidence,
+    cases,
+    sources,
+    nightly,
+    database,
+    users,
+    serve,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

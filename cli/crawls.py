@@ -81,6 +81,8 @@ def _crawl(app: App, spider: str, arguments: dict[str, str], lock: CrawlLock) ->
             f"the {spider} crawl did not report a plan; see {app.config.home / 'logs'}"
         )
     done = after_run(app.database, app.config, app.clock())
+    for line in done.custody.lines():
+        say(app.err, line)
     fallbacks = done.fallbacks
     if fallbacks.looked_up or fallbacks.saved:
         say(

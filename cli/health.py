@@ -129,7 +129,7 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
 def write_report(app: App, reference: str | None, fmt: str, output: Path | None) -> None:
     """The report of one document (id or file) or all, in a format, to a file or stdout."""
     with app.database.session() as session:
-        documents = current_documents(session, _document_id(session, app, reference))
+        documents = current_documents(session, resolve_document(session, app, reference))
         rows = report_rows(session, documents, with_text=fmt == "html")
     if reference is not None and not documents:
         raise CommandError(f"no stored document {reference!r} (see `citewatch documents`)")
@@ -152,7 +152,7 @@ def write_report(app: App, reference: str | None, fmt: str, output: Path | None)
         sys.stdout.write(text)
 
 
-def _document_id(session: Session, app: App, reference: str | None) -> int | None:
+def resolve_document(session: Session, app: App, reference: str | None) -> int | None:
     """A document id from an id or a file path (the stored document with the same content)."""
     if reference is None:
         return None

@@ -349,6 +349,23 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class EvidenceConfig:
+    """Signing and time-stamping: of sealed WARC files, and of exported packages."""
+
+    signing_key: str = ""  # the organisation's private key; empty: <home>/keys/signing-key.pem
+    # An RFC 3161 Time-Stamp Authority ("https://freetsa.org/tsr"); empty: no time-stamps.
+    tsa_url: str = ""
+    tsa_ca_file: str = ""  # the TSA's CA certificate(s), PEM: tokens are checked against them
+    tsa_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
+            raise ValueError(f"tsa_url: {self.tsa_url!r} is not an http(s) URL")
+        if self.tsa_timeout <= 0:
+            raise ValueError("tsa_timeout must be positive")
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything citewatch reads from files and the environment, read once."""
 
@@ -365,6 +382,7 @@ class Config:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
 
     @property
     def database_url(self) -> str:
@@ -381,6 +399,23 @@ class Config:
             return directory if directory.is_absolute() else self.home / directory
         return self.home / "warcs"
 
+    @property
+    def signing_key_path(self) -> Path:
+        """The organisation's signing key (`citewatch keys create`)."""
+        return self._in_home(self.evidence.signing_key) or self.home / "keys" / "signing-key.pem"
+
+    @property
+    def tsa_ca_path(self) -> Path | None:
+        """The TSA's CA certificates, if configured."""
+        return self._in_home(self.evidence.tsa_ca_file)
+
+    def _in_home(self, setting: str) -> Path | None:
+        """A configured path: relative ones are inside the data directory."""
+        if not setting:
+            return None
+        path = Path(setting).expanduser()
+        return path if path.is_absolute() else self.home / path
+
 
 SECTIONS: dict[str, type] = {
     "database": DatabaseConfig,
@@ -394,4 +429,5 @@ SECTIONS: dict[str, type] = {
     "alerts": AlertsConfig,
     "schedule": ScheduleConfig,
     "web": WebConfig,
+    "evidence": EvidenceConfig,
 }

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import Citation, Document, Target
-from models.copies import our_copies
+from models.copies import Copies, our_copies
+from models.evidence import sealed_warc_files
 from models.kinds import LinkState
 
 TROUBLE = (LinkState.DEAD, LinkState.DRIFTED, LinkState.SUSPECT, LinkState.BLOCKED)
+CitationRow = Row[str | None, str, str, Target]  # footnote, url, context, target
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,15 @@ class ReportRow:
     target_id: int
     archived_text: str | None = None  # not in records
     title: str | None = None
+    # Added last: the chain of custody of our copy. Its payload digest and WARC record, and
+    # whether the WARC file holding it was signed and time-stamped (models.evidence).
+    sha256: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+    signed: bool = False
+    timestamped_at: datetime | None = None  # the Time-Stamp Authority's time
+    timestamp_token: str | None = None  # the RFC 3161 token file (.tsr)
 
     @property
     def in_trouble(self) -> bool:
@@ -87,8 +99,9 @@ def current_documents(session: Session, document_id: int | None) -> list[Documen
 def report_rows(
     session: Session, documents: list[Document], with_text: bool = False
 ) -> list[ReportRow]:
-    """Every citation of the documents, in document order, with its source's health."""
-    rows: list[ReportRow] = []
+    """Every citation of the documents, in document order, with its source's health and the
+    custody of our copy (the evidence records of its WARC files: one query for the report)."""
+    found: list[tuple[Document, Sequence[CitationRow], dict[int, Copies]]] = []
     for document in documents:
         # The citation's own columns only (no entity to build per row), with its target.
         citations = session.execute(
@@ -100,10 +113,23 @@ def report_rows(
         copies = our_copies(
             session, list({row.Target.id: row.Target for row in citations}.values())
         )
+        found.append((document, citations, copies))
+    files = sealed_warc_files(
+        session,
+        [
+            pair.cited.warc_file
+            for _, _, copies in found
+            for pair in copies.values()
+            if pair.cited is not None and pair.cited.warc_file
+        ],
+    )
+    rows: list[ReportRow] = []
+    for document, citations, copies in found:
         for citation in citations:
             target = citation.Target
-            found = copies.get(target.id)
-            copy, current = (found.cited, found.current) if found else (None, None)
+            pair = copies.get(target.id)
+            copy, current = (pair.cited, pair.current) if pair else (None, None)
+            sealed = files.get(copy.warc_file) if copy and copy.warc_file else None
             rows.append(
                 ReportRow(
                     document_id=document.id,
@@ -128,6 +154,13 @@ def report_rows(
                     archived_text=(copy.archived_text if copy and with_text else None),
                     target_id=target.id,
                     title=copy.title if copy else None,
+                    sha256=copy.payload_sha256 if copy else None,
+                    warc_file=copy.warc_file if copy else None,
+                    warc_offset=copy.warc_offset if copy else None,
+                    warc_record_id=copy.warc_record_id if copy else None,
+                    signed=sealed is not None and sealed.signature is not None,
+                    timestamped_at=sealed.stamped_at if sealed else None,
+                    timestamp_token=sealed.token_file if sealed else None,
                 )
             )
     return rows

@@ -7,6 +7,7 @@ from models.base import Base
 from models.cases import Article, Case, CaseTerm, CaseUpdate, Source
 from models.database import Database, DatabaseError
 from models.document import Citation, Document, Target
+from models.evidence import EvidenceFile
 from models.snapshot import CrawlRun, Probe, Snapshot
 from models.users import User
 
@@ -22,6 +23,7 @@ __all__ = [
     "Database",
     "DatabaseError",
     "Document",
+    "EvidenceFile",
     "JobRun",
     "OutboxMessage",
     "Probe",

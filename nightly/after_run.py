@@ -3,6 +3,7 @@
 The crawl child only fetches and records. Then, once per finished run (this one, and any whose
 parent was stopped before it got here): verdicts and link states for runs that checked cited
 links, case updates for every run, and the alert events of both, in one transaction per run;
+then the WARC files the runs sealed are recorded, signed and time-stamped (evidence.seal);
 then public-archive copies of dead and drifted links. The CLI and the nightly cycle call this
 the same way.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from alerts.events import record_case_events, record_link_events
 from cases.updates import record_updates
 from config import Config
+from evidence.seal import SealSummary, seal
 from health.evaluate import RunHealth, evaluate_run
 from health.fallbacks import FallbackSummary, client_for, refresh_fallbacks
 from health.memento import WaybackClient
@@ -36,6 +38,7 @@ class AfterRun:
     case_updates: int = 0
     events: int = 0
     fallbacks: FallbackSummary = field(default_factory=FallbackSummary)
+    custody: SealSummary = field(default_factory=SealSummary)  # WARC files sealed, signed, stamped
 
 
 def after_run(
@@ -64,6 +67,7 @@ def after_run(
             done.events += record_case_events(session, updates, now)
             run.evaluated_at = now
         done.runs.append(run_id)
+    done.custody = seal(database, config, now)
     done.fallbacks = refresh_fallbacks(database, config, client or client_for(config), now)
     log.info("after-run: runs %s, %s events", done.runs, done.events)
     return done

@@ -160,6 +160,8 @@ def _crawl(
     done = after_run(database, config, clock())
     counts = _run_counts(database, seen["run"])
     counts["events"] = done.events
+    if done.custody.waiting:
+        counts["waiting_for_timestamp"] = done.custody.waiting
     if done.fallbacks.looked_up:
         counts["public_copies"] = done.fallbacks.found
     return StepResult(StepStatus.OK, counts)

@@ -375,7 +375,7 @@ HEALTH = {
     "state", "state_since", "last_verdict", "last_checked_at", "last_ok_at", "next_check_at",
     "hint", "memento_url", "memento_at", "memento_checked_at",
 }  # fmt: skip
-WRITTEN_BY_A_RUN = ("crawl_runs", "snapshots", "probes")
+WRITTEN_BY_A_RUN = ("crawl_runs", "snapshots", "probes", "evidence_files")
 
 
 @dataclass

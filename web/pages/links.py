@@ -1,5 +1,5 @@
-"""A link: its state, who cites it, its snapshot timeline with the WARC records, our copy's text,
-what changed since it was cited, and the operator's override."""
+"""A link: its state, who cites it, its snapshot timeline with the WARC records, our copy's text
+and chain of custody, what changed since it was cited, and the operator's override."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from health.diff import Row, changed, text_diff
 from health.overrides import override_state
 from models import Snapshot, Target
 from models.copies import our_copies
+from models.evidence import sealed_warc_files
 from models.kinds import LinkState
 from models.targets import target_snapshots
 from web import auth
@@ -38,6 +39,12 @@ async def link_page(request: Request) -> Response:
         snapshots = target_snapshots(session, target.id)
         copies = our_copies(session, [target]).get(target.id)
         cited = copies.cited if copies else None
+        # The custody of the WARC file holding our copy: its signature and time-stamp.
+        sealed = (
+            sealed_warc_files(session, [cited.warc_file]).get(cited.warc_file)
+            if cited and cited.warc_file
+            else None
+        )
         latest = (copies.current if copies else None) or _latest_with_text(snapshots)
         diff: list[Row] = []
         if cited is not None and latest is not None and latest.id != cited.id:
@@ -51,6 +58,7 @@ async def link_page(request: Request) -> Response:
             snapshots=list(reversed(snapshots)),
             describe=describe,
             cited=cited,
+            sealed=sealed,
             latest=latest,
             diff=diff,
             diff_changed=changed(diff),

@@ -1,0 +1,1 @@
+"""Evidence a third party can verify: packages, signatures, time-stamps."""
