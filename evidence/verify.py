@@ -11,7 +11,6 @@ signature, the tokens inside and beside it, and every WARC record inside.
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import json
 import multiprocessing
@@ -40,7 +39,6 @@ from evidence.wacz import DATAPACKAGE, DIGEST, open_package, signed_message
 from models.evidence import WARC, EvidenceFile
 from models.snapshot import Snapshot
 
-READ = 1 * 2**20
 HTTP_RECORDS = (WarcRecordType.response, WarcRecordType.request)
 SEGMENT = 4 * 2**20  # a file is checked in pieces of about this size, side by side
 T = TypeVar("T")
@@ -386,38 +384,6 @@ def _check_token(token: bytes, digest: bytes, trust: Trust, label: str, report: 
         )
 
 
-class _HashingReader(io.RawIOBase):
-    """A file read through once: its SHA-256 is computed from the same reads."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self._raw = raw
-        self._digest = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        self._digest.update(data)
-        self.size += len(data)
-        buffer[: len(data)] = data
-        return len(data)
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._digest.update(data)
-        self.size += len(data)
-        return data
-
-    def drain(self) -> None:
-        while self.read(READ):
-            pass
-
-    def hexdigest(self) -> str:
-        return self._digest.hexdigest()
-
-
 def _short(exc: Exception) -> str:
     """An exception in one short printable line (a damaged record's bytes are not text)."""
     text = "".join(c if c.isprintable() else "?" for c in str(exc).split("\n")[0])
@@ -550,14 +516,13 @@ def _verify_signature(
 def _member_sha256(
     archive: zipfile.ZipFile, member: str, records: Report, where: str
 ) -> tuple[str, int]:
-    """A member's SHA-256 and size; a WARC file's records are checked on the same read."""
+    """A member's SHA-256 and size; a WARC file's records are checked too."""
     with archive.open(member) as handle:
-        hashing = _HashingReader(handle)
-        hashing.drain()
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()  # type: ignore[arg-type]
     if member.startswith("archive/") and member.endswith((".warc", ".warc.gz")):
         with archive.open(member) as handle:  # seekable, as the WARC reader wants
             _check_records(handle, where, records, {}, set(), first_only=False, base=0)
-    return hashing.hexdigest(), hashing.size
+    return digest, archive.getinfo(member).file_size
 
 
 def _json(data: bytes, where: str, report: Report) -> dict[str, Any] | None:
