@@ -17,6 +17,8 @@ from lxml import html as lxml_html
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
 from archive.pdf_limits import PdfLimits, PdfTooLargeError, check_pdf_streams
+from archive.social import public_metadata, replaces_page_text, snapshot_fields
+from archive.telegram import telegram_text
 from models.kinds import Extraction
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class ExtractedText:
     language: str | None = None
     error: str | None = None
     login_form: bool = False  # the page asks for a password
+    note: str | None = None  # where the text came from when not the page's own (archive/social.py)
 
 
 def extract_text(
@@ -71,8 +74,17 @@ def extract_text(
 
 
 def _from_html(body: bytes, content_type: str | None, url: str) -> ExtractedText:
-    """trafilatura on the decoded page; language from the page, else from the text."""
+    """The decoded page's text: a post's or a video's where we know the site, else trafilatura's."""
     page = decode_text(body, charset_from_content_type(content_type), html=True)
+    post = telegram_text(url, page)  # a Telegram post: its own text, not the page around it
+    if post is not None:
+        return post
+    # A social post or a YouTube video: what its public page shows (archive/social.py).
+    return _with_public_metadata(url, page, _from_page(body, page, url))
+
+
+def _from_page(body: bytes, page: str, url: str) -> ExtractedText:
+    """trafilatura on the decoded page; language from the page, else from the text."""
     tree = lxml_html.document_fromstring(page) if page.strip() else None
     if tree is None:
         return ExtractedText(Extraction.EMPTY)
@@ -93,6 +105,17 @@ def _from_html(body: bytes, content_type: str | None, url: str) -> ExtractedText
         language,
     )
     return replace(extracted, login_form=login_form)
+
+
+def _with_public_metadata(url: str, page: str, found: ExtractedText) -> ExtractedText:
+    """A social post's or YouTube video's public metadata in place of the page's own text when
+    that is not the post's: a login wall (still one), a script shell, YouTube's menus."""
+    metadata = public_metadata(url, page)
+    if metadata is None or not replaces_page_text(metadata, found.text, found.login_form):
+        return found
+    fields = snapshot_fields(metadata)
+    kept = _result(fields.text, fields.title, fields.author, fields.published, None)
+    return replace(kept, login_form=found.login_form, note=fields.note)
 
 
 def _from_pdf(body: bytes, limits: PdfLimits | None) -> ExtractedText:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import brotlicffi
@@ -212,6 +212,35 @@ class WarcWriter:
             },
         )
         return self._write(record)[0]
+
+    def write_resource(
+        self,
+        uri: str,
+        content_type: str,
+        data: bytes | Path,
+        concurrent_to: RecordLocation,
+    ) -> RecordLocation:
+        """A resource record made by citewatch itself (a rendered page's DOM, a screenshot, a
+        downloaded video: bytes, or a file), tied to the response it was made from
+        (WARC-Concurrent-To)."""
+        with contextlib.ExitStack() as stack:
+            if isinstance(data, Path):
+                payload: IO[bytes] = stack.enter_context(data.open("rb"))
+                length = data.stat().st_size
+            else:
+                payload, length = io.BytesIO(data), len(data)
+            record = self._writer.create_warc_record(
+                uri,
+                "resource",
+                payload=payload,
+                length=length,
+                warc_content_type=content_type,
+                warc_headers_dict={
+                    **self._headers(self.record_ids(), concurrent_to.date),
+                    "WARC-Concurrent-To": concurrent_to.record_id,
+                },
+            )
+            return self._write(record)[0]
 
     def write_metadata(
         self, url: str, refers_to: RecordLocation, fields: dict[str, Any]

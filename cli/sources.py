@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from archive.telegram import TELEGRAM_HOSTS
 from cases.updates import run_updates
 from cli.app import App
 from cli.crawls import crawl_with_progress
@@ -19,7 +20,9 @@ from watch.sources import (
     add_source,
     all_sources,
     archived_any_article,
+    cited_channels,
     cited_hosts,
+    default_kind,
     source_state,
     watched_sources,
 )
@@ -33,6 +36,7 @@ SOURCE_COLUMNS = (
     Column("state", "State", {**ONE_LINE, "max_width": 30}),
 )
 OFFERED_COLUMNS = (Column("host", "Host"), Column("citations", "Citations"))
+CHANNEL_COLUMNS = (Column("url", "Channel"), Column("citations", "Citations"))
 FOUND_COLUMNS = (Column("kind", "Kind"), Column("url", "URL"), Column("via", "Via"))
 POLL_COLUMNS = (
     Column("url", "Source", {"min_width": 24}),
@@ -51,17 +55,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     source = commands.add_parser("source", help="sites watched for news on the cases")
     sub = source.add_subparsers(dest="source_command", required=True, metavar="COMMAND")
 
-    add = sub.add_parser("add", help="watch a feed, sitemap or listing page")
+    add = sub.add_parser("add", help="watch a feed, sitemap, listing page or Telegram channel")
     add.add_argument("url")
-    add.add_argument("--kind", choices=SOURCE_KINDS, default="feed")
+    add.add_argument(
+        "--kind",
+        choices=SOURCE_KINDS,
+        help="what the URL lists articles in (default: telegram for a t.me URL, else feed)",
+    )
     add.set_defaults(handler=cmd_source_add)
 
-    listing = sub.add_parser("list", help="watched sources, and cited hosts not watched yet")
+    listing = sub.add_parser(
+        "list", help="watched sources, and cited hosts and channels not watched yet"
+    )
     listing.add_argument("--format", choices=FORMATS, default="table")
     listing.set_defaults(handler=cmd_source_list)
 
-    discover = sub.add_parser("discover", help="find a site's feeds and sitemaps")
-    discover.add_argument("host", help="a host (vlast.kz) or a site URL")
+    discover = sub.add_parser(
+        "discover", help="find a site's feeds, sitemaps and Telegram channels"
+    )
+    discover.add_argument(
+        "host", help="a host (vlast.kz), a site URL or a Telegram channel (t.me/CHANNEL)"
+    )
     discover.add_argument("--add", action="store_true", help="watch what is found")
     discover.add_argument("--format", choices=FORMATS, default="table")
     discover.set_defaults(handler=cmd_source_discover)
@@ -74,12 +88,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def cmd_source_add(app: App, args: argparse.Namespace) -> int:
-    """citewatch source add URL [--kind feed|sitemap|page]"""
+    """citewatch source add URL [--kind feed|sitemap|page|telegram]"""
+    kind = args.kind or default_kind(args.url)
     with app.database.session() as session:
         try:
-            source, created = add_source(
-                session, args.url, args.kind, app.clock(), app.tracking_rules
-            )
+            source, created = add_source(session, args.url, kind, app.clock(), app.tracking_rules)
         except SourceError as exc:
             raise CommandError(str(exc)) from None
         what = f"source {source.id}: {source.kind} {source.url}"
@@ -91,9 +104,16 @@ def cmd_source_list(app: App, args: argparse.Namespace) -> int:
     """citewatch source list [--format table|csv|json]"""
     with app.database.session() as session:
         rows = [_source_row(s) for s in all_sources(session)]
-        offered = [{"host": host, "citations": n} for host, n in cited_hosts(session)]
+        offered = [
+            {"host": host, "citations": n}
+            for host, n in cited_hosts(session)
+            if host not in TELEGRAM_HOSTS  # a channel is offered, not t.me itself
+        ]
+        channels = [
+            {"url": url, "kind": "telegram", "citations": n} for url, n in cited_channels(session)
+        ]
     if args.format != "table":
-        extra = [{"status": "offered", **row} for row in offered]
+        extra = [{"status": "offered", **row} for row in [*offered, *channels]]
         write_rows(app.out, [*rows, *extra], args.format, SOURCE_COLUMNS)
         return 0
     if rows:
@@ -105,11 +125,16 @@ def cmd_source_list(app: App, args: argparse.Namespace) -> int:
         title = f"Cited hosts not watched ({len(shown)} of {len(offered)})"
         write_rows(app.out, shown, "table", OFFERED_COLUMNS, title=title)
         say(app.err, "Find their feeds with `citewatch source discover HOST --add`.")
+    if channels:
+        shown = channels[:MAX_OFFERED_SHOWN]
+        title = f"Cited Telegram channels not watched ({len(shown)} of {len(channels)})"
+        write_rows(app.out, shown, "table", CHANNEL_COLUMNS, title=title)
+        say(app.err, "Watch one with `citewatch source add URL`.")
     return 0
 
 
 def cmd_source_discover(app: App, args: argparse.Namespace) -> int:
-    """citewatch source discover HOST [--add]"""
+    """citewatch source discover HOST|t.me/CHANNEL [--add]"""
     found: list[dict[str, Any]] = []
 
     def on_event(event: Event) -> None:
@@ -126,8 +151,11 @@ def cmd_source_discover(app: App, args: argparse.Namespace) -> int:
             f"its log is in {app.config.home / 'logs'}"
         )
     if not found:
-        say(app.err, f"{args.host}: no feed or sitemap found; a listing page can still be "
-            "watched with `citewatch source add URL --kind page`.")  # fmt: skip
+        say(
+            app.err,
+            f"{args.host}: no feed or sitemap found, nor a public Telegram channel; a listing "
+            "page can still be watched with `citewatch source add URL --kind page`.",
+        )
         return 1
     if args.add:
         with app.database.session() as session:

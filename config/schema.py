@@ -84,6 +84,19 @@ DEFAULT_USER_AGENT = (
 )
 
 
+RENDER_MODES = ("never", "auto", "always")
+# Per-host rendering rules ("host=mode", a host covers its subdomains): social networks draw
+# their posts with JavaScript; Telegram's and YouTube's public pages carry what we keep in HTML.
+DEFAULT_RENDER_HOSTS: tuple[str, ...] = (
+    "facebook.com=always",
+    "instagram.com=always",
+    "x.com=always",
+    "twitter.com=always",
+    "t.me=never",
+    "youtube.com=never",
+)
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     """How citewatch fetches: politely, safely, through a proxy if one is set."""
@@ -119,8 +132,36 @@ class CrawlConfig:
     # How long a crawl waits for a database another process is writing (SQLite's busy timeout,
     # PostgreSQL's lock_timeout) before it stops with the database named as the reason.
     database_timeout: float = 30.0
+    # Pages that need a browser: "never", "auto" (when the raw page's text is tiny or it is a
+    # known JavaScript shell) or "always"; per host with render_hosts.
+    render: str = "auto"
+    render_hosts: tuple[str, ...] = DEFAULT_RENDER_HOSTS
+    browser: str = ""  # Chromium's executable; empty: looked for (/usr/bin/chromium, PATH)
+    render_timeout: float = 30.0  # seconds for a page to load and settle
+    render_max_resources: int = 300  # sub-resources kept per rendered page
+    render_max_mb: int = 50  # bytes of sub-resources kept per rendered page
+    # A capture account's cookies, "host=path" to a Netscape cookies.txt: sent to that host only,
+    # never logged, never written to WARC request records.
+    cookies: tuple[str, ...] = ()
+    video: bool = False  # download the videos of pages of video_hosts (yt-dlp)
+    video_hosts: tuple[str, ...] = ("youtube.com", "youtu.be", "vimeo.com", "rutube.ru")
+    video_max_mb: int = 200
 
     def __post_init__(self) -> None:
+        if self.render not in RENDER_MODES:
+            raise ValueError(f"render: {self.render!r} is not one of never, auto, always")
+        for rule in self.render_hosts:
+            host, _, mode = rule.partition("=")
+            if not host.strip() or mode.strip() not in RENDER_MODES:
+                raise ValueError(f"render_hosts: {rule!r} is not host=never|auto|always")
+        for rule in self.cookies:
+            host, _, path = rule.partition("=")
+            if not host.strip() or not path.strip():
+                raise ValueError(f"cookies: {rule!r} is not host=path/to/cookies.txt")
+        if self.render_timeout <= 0 or min(self.render_max_resources, self.render_max_mb) < 1:
+            raise ValueError("render_timeout must be positive; render limits at least 1")
+        if self.video_max_mb < 1:
+            raise ValueError("video_max_mb must be at least 1")
         if self.min_free_mb < 0 or self.database_timeout <= 0:
             raise ValueError("min_free_mb cannot be negative; database_timeout must be positive")
         if (
@@ -151,6 +192,28 @@ class CrawlConfig:
                 ipaddress.ip_network(network, strict=False)
             except ValueError:
                 raise ValueError(f"allow_networks: {network!r} is not an IP network") from None
+
+    def render_mode(self, host: str) -> str:
+        """The rendering mode for a host: its own rule (or its parent domain's), else render."""
+        host = host.lower().rstrip(".")
+        rules = {
+            name.strip().lower(): mode.strip()
+            for name, _, mode in (rule.partition("=") for rule in self.render_hosts)
+        }
+        parts = host.split(".")
+        for i in range(len(parts) - 1):
+            mode = rules.get(".".join(parts[i:]))
+            if mode is not None:
+                return mode
+        return self.render
+
+    @property
+    def cookie_files(self) -> dict[str, str]:
+        """cookies as host -> path."""
+        return {
+            host.strip().lower(): path.strip()
+            for host, _, path in (rule.partition("=") for rule in self.cookies)
+        }
 
     @property
     def pins(self) -> dict[str, str]:

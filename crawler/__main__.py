@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 
 from config import Config, ConfigError, from_environment
 from crawler.context import CONFIG_SETTING, NOW_SETTING, CrawlContext
+from crawler.cookies import check_cookie_files
 from crawler.launch import (
     EXIT_FAILED,
     EXIT_FINISHED,
@@ -77,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else CrawlLock.acquire(config.home, f"python -m crawler {args.spider}")
         )
         check_storage(storage_directories(config), config.crawl.min_free_mb)
+        check_cookie_files(config.crawl)  # a capture account's cookies, read before any fetch
     except CrawlNotStarted as exc:
         return failed(args.parent, EXIT_NOT_STARTED, str(exc), "not_started")
     try:

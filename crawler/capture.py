@@ -37,6 +37,7 @@ from twisted.web.iweb import IResponse
 
 from archive.warc import HttpExchange
 from crawler.context import CrawlContext
+from crawler.cookies import ACCOUNT_COOKIES, without_account_cookies
 from crawler.failures import BodyTooLargeError, HeadersTooLargeError
 
 EXCHANGES = "citewatch_exchanges"
@@ -63,6 +64,8 @@ class CaptureMiddleware:
         return middleware
 
     def process_request(self, request: Request) -> None:
+        if request.meta.get("playwright"):
+            return  # the browser's page: its capture is recorded by crawler.render
         request.meta.setdefault(EXCHANGES, [])
         request.meta[RECEIVED] = 0  # each hop and retry is a download of its own
 
@@ -75,14 +78,19 @@ class CaptureMiddleware:
             raise BodyTooLargeError(received, limit)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("playwright"):
+            return response
         try:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
+        request_headers = header_list(request.headers)
+        if request.meta.get(ACCOUNT_COOKIES):  # a capture account's session: never archived
+            request_headers = without_account_cookies(request_headers)
         exchange = HttpExchange(
             url=response.url,
             method=request.method,
-            request_headers=header_list(request.headers),
+            request_headers=request_headers,
             request_body=request.body,
             status=response.status,
             reason=reason,

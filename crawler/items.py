@@ -17,6 +17,8 @@ from archive.warc import HttpExchange, RecordLocation
 from crawler.capture import EXCHANGES
 from crawler.failures import classify_failure, describe_failure
 from crawler.policy import ALLOWED_SCHEMES
+from crawler.render import RenderedCapture
+from crawler.video import Video
 from models.crawls import ArchivedCopy
 from models.kinds import Outcome
 from models.snapshot import is_preserved
@@ -52,6 +54,10 @@ class FetchResult:
     extracted: ExtractedText | None = None
     snapshot_id: int | None = None
     previous: ArchivedCopy | None = None  # the latest full copy: a 304 or equal payload revisits it
+    capture: RenderedCapture | None = field(default=None, repr=False)  # what the browser saw
+    render: str | None = None  # why it was rendered and how it went, or why not (the snapshot's)
+    capture_length: int | None = None  # bytes of WARC records from the response on (rendered)
+    video: Video | None = field(default=None, repr=False)  # a downloaded video to store
 
     @property
     def preserved(self) -> bool:

@@ -6,9 +6,12 @@ configuration (politeness, proxy, limits) is applied when the crawl starts, neve
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.settings import BaseSettings
 
-from config import Config
+from config import Config, CrawlConfig
+from crawler.render import find_browser, launch_options
 
 BOT_NAME = "citewatch"
 SPIDER_MODULES = ["spiders"]
@@ -52,6 +55,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.SafetyMiddleware": 540,
     "crawler.retry.PoliteRetryMiddleware": 550,
     "crawler.proxy.ConfiguredProxyMiddleware": 740,
+    "crawler.cookies.AccountCookiesMiddleware": 800,  # after Scrapy's cookies (700), before capture
     "crawler.capture.CaptureMiddleware": 950,  # closest to the network: bytes as received
 }
 ITEM_PIPELINES = {
@@ -96,5 +100,32 @@ def apply_config(settings: BaseSettings, config: Config, priority: str = "spider
         "CITEWATCH_RETRY_BACKOFF": crawl.retry_backoff,
         "CITEWATCH_MAX_RETRY_AFTER": crawl.max_retry_after,
     }
+    values.update(render_settings(crawl))
     for name, value in values.items():
         settings.set(name, value, priority=priority)
+
+
+def render_settings(crawl: CrawlConfig) -> dict[str, Any]:
+    """Chromium through scrapy-playwright, when some page may be rendered and a browser is
+    there (crawler.render, crawler.browser); else nothing is rendered (and snapshots say so)."""
+    modes = {crawl.render, *(rule.partition("=")[2].strip() for rule in crawl.render_hosts)}
+    browser = find_browser(crawl.browser) if modes != {"never"} else None
+    if browser is None:
+        return {"CITEWATCH_BROWSER": ""}
+    handler = "crawler.browser.RenderingDownloadHandler"
+    return {
+        "CITEWATCH_BROWSER": browser,
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch_options(browser, crawl.pins, crawl.proxy),
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.render_timeout * 1000,
+        "PLAYWRIGHT_CONTEXTS": {
+            "default": {
+                "accept_downloads": False,  # a page that starts a download gets nothing
+                "service_workers": "block",  # every request is seen (and judged) here
+                "viewport": {"width": 1280, "height": 900},
+                "user_agent": crawl.user_agent,
+            }
+        },
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max(1, min(4, crawl.concurrency)),
+    }

@@ -3,8 +3,8 @@
 The package holds byte-for-byte copies of the WARC records of every capture of the cited
 sources (or of our copy only, with `latest`): each record keeps its WARC-Record-ID, dates and
 digests, so it can be matched with the sealed WARC file it was copied from. A capture that
-repeated an earlier one (a revisit record) brings its original, and a response brings the
-request record written with it.
+repeated an earlier one (a revisit record) brings its original, a response brings the request
+record written with it, and a page rendered in a browser what the browser saw.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class _Record:
     warc_file: str
     offset: int
     length: int
+    whole: bool = False  # a rendered page's records, its request and sub-resources included
 
 
 def parse_notes(text: str) -> frozenset[str]:
@@ -197,7 +198,9 @@ def _select(
         payload = snapshot.revisit_of or snapshot
         for held in (payload, snapshot) if payload is not snapshot else (snapshot,):
             assert held.warc_file is not None
-            records[_Record(held.warc_file, held.warc_offset or 0, held.warc_length or 0)] = None
+            length = held.capture_length or held.warc_length or 0
+            whole = held.capture_length is not None
+            records[_Record(held.warc_file, held.warc_offset or 0, length, whole)] = None
         if page.capture is None or _better(snapshot, page.capture):
             page.capture = snapshot
     summary.captures = len(chosen)
@@ -261,6 +264,8 @@ def _copy_records(
                 found[(record.warc_file, record.offset)] = (uri, headers.get_header("WARC-Date"))
                 out.write(data)
                 summary.records += 1
+                if record.whole:
+                    continue
                 request = _request_for(source, headers.get_header("WARC-Record-ID"))
                 if request is not None:
                     out.write(request)

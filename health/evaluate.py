@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from archive.social import PREVIEW_NOTE
 from config import CheckConfig
 from health.hints import typo_hint
 from health.states import (
@@ -118,9 +119,7 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         and_(Snapshot.text != "", Snapshot.good),
         first=True,
     )
-    originals = _texts(
-        session, {s.revisit_of_id for s in snapshots if s.revisit_of_id and s.text is None}
-    )
+    originals = _originals(session, {s.revisit_of_id for s in snapshots if s.revisit_of_id})
     for snapshot in snapshots:
         target = targets[snapshot.target_id]
         # A revisit (a 304, or a 200 with a payload we hold) shows its original's page; the
@@ -133,9 +132,10 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
             snapshot.title,
             snapshot.text
             if snapshot.text is not None
-            else originals.get(snapshot.revisit_of_id or 0),
+            else originals.get(snapshot.revisit_of_id or 0, (None, None))[0],
             login_form=snapshot.login_form,
             repeats_copy=snapshot.revisit_of_id is not None,
+            preview_only=_preview_only(snapshot, originals),
         )
         evidence = Evidence(
             baseline_text=baselines.get(target.id),
@@ -208,14 +208,27 @@ def _by_id(session: Session, ids: Iterable[int]) -> dict[int, Target]:
     return found
 
 
-def _texts(session: Session, snapshot_ids: set[int | None]) -> dict[int, str]:
-    """The text of these snapshots (the originals revisits point to)."""
+def _originals(
+    session: Session, snapshot_ids: set[int | None]
+) -> dict[int, tuple[str | None, str | None]]:
+    """The text and note of these snapshots (the originals revisits point to)."""
     keys = sorted(i for i in snapshot_ids if i is not None)
-    found: dict[int, str] = {}
+    found: dict[int, tuple[str | None, str | None]] = {}
     for chunk in batches(keys):
-        rows = session.execute(select(Snapshot.id, Snapshot.text).where(Snapshot.id.in_(chunk)))
-        found.update({snapshot_id: text for snapshot_id, text in rows if text})
+        rows = session.execute(
+            select(Snapshot.id, Snapshot.text, Snapshot.capture_note).where(Snapshot.id.in_(chunk))
+        )
+        found.update({i: (text or None, note) for i, text, note in rows})
     return found
+
+
+def _preview_only(snapshot: Snapshot, originals: dict[int, tuple[str | None, str | None]]) -> bool:
+    """Whether the text is only a social network's public preview of the post (its login wall
+    keeps the post): this fetch's note says so, or a revisit's original's."""
+    note = snapshot.capture_note or ""
+    if snapshot.text is None and snapshot.revisit_of_id is not None:
+        note = originals.get(snapshot.revisit_of_id, (None, None))[1] or note
+    return PREVIEW_NOTE in note
 
 
 def _probe_texts(session: Session, run_id: int) -> dict[str, str]:

@@ -105,6 +105,8 @@ class Observation:
     login_form: bool = False  # the page asks for a password
     # A 304 that repeats a copy we hold: title, text and login_form are that copy's.
     repeats_copy: bool = False
+    # The text is a social network's public preview (Open Graph) of a post behind its login.
+    preview_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def _judge_content(observation: Observation, evidence: Evidence) -> tuple[Verdic
     ):
         return Verdict.SOFT_404, None  # the host answers nonsense URLs with this same page
     score = retained(evidence.baseline_text, text) if text and evidence.baseline_text else None
+    if observation.preview_only:
+        return Verdict.BLOCKED, score  # the post itself is behind the login: not a good copy
     if observation.login_form and (
         (score is None and len(text) < LOGIN_PAGE_TEXT)
         or (score is not None and score < evidence.drift_threshold and short)

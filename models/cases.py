@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base
 from models.document import Citation, Target
 
-SOURCE_KINDS = ("feed", "sitemap", "page")  # what a source lists articles in
+SOURCE_KINDS = ("feed", "sitemap", "page", "telegram")  # what a source lists articles in
 case_citations = Table(
     "case_citations",
     Base.metadata,
@@ -53,7 +53,7 @@ class CaseTerm(Base):
 
 
 class Source(Base):
-    """A feed, sitemap or listing page polled for new articles."""
+    """A feed, sitemap, listing page or Telegram channel polled for new articles (posts)."""
 
     __tablename__ = "sources"
 

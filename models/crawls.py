@@ -162,6 +162,7 @@ class ArchivedCopy:
     published: str | None
     language: str | None
     login_form: bool = False
+    rendered: bool = False  # rendered in a browser: the same page may show other text now
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> ArchivedCopy:
@@ -181,6 +182,7 @@ class ArchivedCopy:
             snapshot.published,
             snapshot.language,
             snapshot.login_form,
+            (snapshot.capture_note or "").startswith("rendered:"),
         )
 
 

@@ -99,6 +99,12 @@ class Snapshot(Base):
     similarity: Mapped[float | None]
     # The page asks for a password (a login wall, whatever its wording).
     login_form: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Beyond the plain fetch: rendered in a browser (why, and what came of it, or why a page
+    # that needed it was not), a video kept; one line.
+    capture_note: Mapped[str | None] = mapped_column(Text)
+    # A rendered page's records (response, request, DOM, screenshot, sub-resources) lie one
+    # after the other from warc_offset: this many bytes of them, to replay the page whole.
+    capture_length: Mapped[int | None] = mapped_column(BigInteger)
 
     target: Mapped[Target] = relationship()
     revisit_of: Mapped[Snapshot | None] = relationship(remote_side=[id])

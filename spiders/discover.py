@@ -1,4 +1,5 @@
-"""discover: find a site's feeds and sitemaps (home page links, robots.txt, usual places)."""
+"""discover: find a site's feeds, sitemaps (home page links, robots.txt, usual places) and
+Telegram channels (home page links); or check that a t.me address is a public channel."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
+from archive.telegram import channel_preview_url, is_channel_page, telegram_channels
 from crawler.items import header_text
 from crawler.progress import emit
 from crawler.spider import CitewatchSpider
@@ -26,9 +28,15 @@ class DiscoverSpider(CitewatchSpider):
         super().__init__(**kwargs)
         parts = urlsplit(site if "://" in site else f"https://{site}")
         self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.channel = channel_preview_url(site)  # t.me/<channel>: the channel, not the site
         self.found: set[str] = set()
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.channel is not None:
+            yield scrapy.Request(
+                self.channel, callback=self.telegram, dont_filter=True, meta={"dont_retry": True}
+            )
+            return
         yield self._get("/", self.home)
         yield self._get("/robots.txt", self.robots)
         for path in USUAL_PLACES:
@@ -43,6 +51,14 @@ class DiscoverSpider(CitewatchSpider):
         if response.status == 200 and hasattr(response, "text"):
             for url in feeds_in_page(response.text, response.url):
                 yield scrapy.Request(url, callback=self.usual_place, dont_filter=True)
+            for url in telegram_channels(response.text, response.url):
+                self._report(url, "telegram", "home page link")
+
+    def telegram(self, response: Response) -> None:
+        """A t.me address: a channel if its preview page shows one (private ones have none)."""
+        page = response.text if response.status == 200 and hasattr(response, "text") else ""
+        if page and is_channel_page(page):
+            self._report(response.url, "telegram", "Telegram channel")
 
     def robots(self, response: Response) -> None:
         if response.status == 200:

@@ -27,7 +27,9 @@ SITEMAP_DEPTH = "citewatch_sitemap_depth"
 
 class WatchSpider(CitewatchSpider):
     """`scrapy crawl watch [-a source=ID]`: one conditional request per source, then one
-    request per new article, archived like any target."""
+    request per new article, archived like any target. A Telegram channel's page of older
+    posts is read too while every post on the newer one was new (up to the poll's limit), so a
+    busy channel loses no post between two polls."""
 
     name = "watch"
 
@@ -98,17 +100,19 @@ class WatchSpider(CitewatchSpider):
             if response.status >= 400:
                 self._failed(source, f"HTTP {response.status}")
                 return
+            telegram = source.kind == "telegram"
             try:
-                kind = source.kind if depth == 0 else "sitemap"
+                kind = source.kind if depth == 0 or telegram else "sitemap"
                 content_type = header_text(response, "Content-Type")
                 listing = read_listing(kind, response.body, response.url, content_type)
             except ListingError as exc:
                 self._failed(source, str(exc))
                 return
             watch = context.config.watch
-            articles = new_articles(
-                session, source, listing.entries, now, self.rules, watch.max_new_per_source
-            )
+            limit = watch.max_new_per_source
+            if telegram and depth > 0:  # a channel's older posts count toward the same poll
+                limit -= source.last_new
+            articles = new_articles(session, source, listing.entries, now, self.rules, limit)
             if depth == 0:
                 source.etag = header_text(response, "ETag")
                 source.last_modified = header_text(response, "Last-Modified")
@@ -121,6 +125,13 @@ class WatchSpider(CitewatchSpider):
                     self._poll(source_id, url, {}, depth=1)
                     for url in listing.sitemaps[: watch.max_sitemaps]
                 ]
+            if (
+                telegram
+                and listing.older
+                and len(articles) == len(listing.entries)
+                and source.last_new < watch.max_new_per_source
+            ):  # every post on this page is new: the ones before it may be too
+                requests.append(self._poll(source_id, listing.older, {}, depth=depth + 1))
         self._announce(sum(1 for r in requests if SOURCE not in r.meta))
         yield from requests
 

@@ -1,10 +1,11 @@
-"""Article links out of what a watched source answers: a feed, a sitemap or a listing page.
+"""Article links out of what a watched source answers: a feed, a sitemap, a listing page or a
+Telegram channel's preview page.
 
 Feeds are read by feedparser (RSS 0.9x-2.0, RSS 1.0, Atom), listing pages by courlan's link
 filter (it drops navigation, tag and login links); sitemaps are read with lxml's pull parser as
 they unpack, entities and network access off, each <url> dropped once read, so a sitemap of
-40 MB costs what its newest 50,000 entries cost. Discovery of a site's feeds and sitemaps uses
-trafilatura.
+40 MB costs what its newest 50,000 entries cost; a channel's posts by watch/telegram.py.
+Discovery of a site's feeds and sitemaps uses trafilatura.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from trafilatura.sitemaps import extract_robots_sitemaps
 
 from archive.charset import UndecodableError, charset_from_content_type, decode_text
 from archive.decompress import GZIP_WBITS, inflate
+from archive.telegram import is_channel_page, older_posts_url, parse_channel_page
 from models.cases import SOURCE_KINDS
 
 # The sitemap protocol's own limits (also for .xml.gz, unpacked); of a longer sitemap the newest
@@ -56,10 +58,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Listing:
-    """What one poll of a source found: article links, and further sitemaps to read."""
+    """What one poll of a source found: article links, and further sitemaps to read; for a
+    Telegram channel, the page of its older posts."""
 
     entries: list[Entry]
     sitemaps: list[str]
+    older: str | None = None
 
 
 def read_listing(kind: str, body: bytes, url: str, content_type: str | None = None) -> Listing:
@@ -70,11 +74,13 @@ def read_listing(kind: str, body: bytes, url: str, content_type: str | None = No
         return Listing(feed_entries(body, url), [])
     if kind == "sitemap":
         return sitemap_listing(body, url)
-    if kind == "page":
+    if kind in ("page", "telegram"):
         try:
             html = decode_text(body, charset_from_content_type(content_type), html=True)
         except UndecodableError as exc:
-            raise ListingError(f"undecodable listing page: {exc}") from None
+            raise ListingError(f"undecodable {kind} page: {exc}") from None
+        if kind == "telegram":
+            return telegram_listing(html, url)
         return Listing(page_entries(html, url), [])
     raise ListingError(f"unknown source kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
 
@@ -188,6 +194,20 @@ def page_entries(html: str, url: str) -> list[Entry]:
     ]
     order = {link: _position(html, link) for link in listed}
     return [Entry(link) for link in sorted(listed, key=lambda link: order[link])]
+
+
+def telegram_listing(html: str, url: str) -> Listing:
+    """The posts on a channel's preview page, newest first (by post id: Telegram numbers a
+    channel's posts in order), and the page of the posts before them."""
+    posts = parse_channel_page(html, url)
+    if not posts and not is_channel_page(html):
+        raise ListingError("not a Telegram channel's preview page (is the channel public?)")
+    posts.sort(key=lambda post: post.post_id, reverse=True)
+    entries = [
+        Entry(post.url, post.headline, post.published.isoformat() if post.published else None)
+        for post in posts
+    ]
+    return Listing(entries, [], older_posts_url(posts, url))
 
 
 def newest_first(entries: list[Entry]) -> list[Entry]:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from archive.telegram import TELEGRAM_HOSTS, channel_name, channel_preview_url
 from citations.canonical import TrackingRules, UrlError, canonical_url
 from models import Article, Citation, Snapshot, Source, Target
 from models.base import batches
@@ -24,12 +25,26 @@ class SourceError(ValueError):
     """A source the user named cannot be added."""
 
 
+def default_kind(url: str) -> str:
+    """The kind of source a URL is when the user names none: a t.me channel, else a feed."""
+    return "telegram" if channel_preview_url(url) else "feed"
+
+
 def add_source(
     session: Session, url: str, kind: str, now: datetime, rules: TrackingRules
 ) -> tuple[Source, bool]:
-    """The source for this URL, created if new (True) or reactivated."""
+    """The source for this URL, created if new (True) or reactivated; a Telegram channel is
+    watched on its preview page, https://t.me/s/<channel>."""
     if kind not in SOURCE_KINDS:
         raise SourceError(f"unknown kind {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
+    if kind == "telegram":
+        preview = channel_preview_url(url)
+        if preview is None:
+            raise SourceError(
+                f"{url}: not a public Telegram channel; give https://t.me/CHANNEL "
+                "or https://t.me/s/CHANNEL"
+            )
+        url = preview
     try:
         canonical = canonical_url(url, rules)
     except UrlError as exc:
@@ -106,6 +121,32 @@ def cited_hosts(session: Session) -> list[tuple[str, int]]:
         .order_by(func.count(Citation.id).desc(), Target.host)
     )
     return [(host, count) for host, count in rows if host]
+
+
+def cited_channels(session: Session) -> list[tuple[str, int]]:
+    """Telegram channels whose posts stored documents cite and no source watches yet, by
+    their preview URL, most cited first."""
+    watched = {
+        (channel_name(url) or "").lower()
+        for url in session.scalars(
+            select(Source.url).where(Source.active.is_(True), Source.kind == "telegram")
+        )
+    }
+    counts: dict[str, int] = {}
+    spelled: dict[str, str] = {}
+    rows = session.execute(
+        select(Target.canonical_url, func.count(Citation.id))
+        .join(Citation, Citation.target_id == Target.id)
+        .where(Target.host.in_(TELEGRAM_HOSTS))
+        .group_by(Target.canonical_url)
+    )
+    for url, count in rows:
+        channel = channel_name(url)
+        if channel and channel.lower() not in watched:
+            spelled.setdefault(channel.lower(), channel_preview_url(url) or url)
+            counts[channel.lower()] = counts.get(channel.lower(), 0) + count
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))
+    return [(spelled[key], counts[key]) for key in ranked]
 
 
 def new_articles(

@@ -179,16 +179,19 @@ def request_record(
 
 
 def exchange_records(directory: Path, snapshot: Snapshot) -> list[RecordSlice]:
-    """The snapshot's own record and, when it is a response, the request that asked for it."""
+    """The snapshot's own record and, when it is a response, the request that asked for it (and,
+    for a rendered page, what the browser saw)."""
     if snapshot.warc_file is None or snapshot.warc_offset is None or not snapshot.warc_length:
         raise ReplayError(f"snapshot {snapshot.id} has no WARC record")
     path = _warc_path(directory, snapshot.warc_file)
     if not path.is_file():
         raise ReplayError(f"{path.name}: WARC file missing")
-    record = RecordSlice(path, snapshot.warc_offset, snapshot.warc_length)
+    # A rendered page: its records, from the response to the last sub-resource, in one piece.
+    length = snapshot.capture_length or snapshot.warc_length
+    record = RecordSlice(path, snapshot.warc_offset, length)
     if path.stat().st_size < record.offset + record.length:
         raise ReplayError(f"{path.name}: shorter than the record at {record.offset}")
-    if snapshot.revisit_of_id is not None:
+    if snapshot.revisit_of_id is not None or snapshot.capture_length:
         return [record]
     request = request_record(path, record, snapshot.warc_record_id)
     return [record] if request is None else [record, request]

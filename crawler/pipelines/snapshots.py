@@ -111,6 +111,7 @@ class SnapshotPipeline(CrawlPipeline):
                     "citewatch-cited-url": item.url,
                     "citewatch-outcome": item.outcome,
                     "citewatch-redirects": " -> ".join(hop["url"] for hop in item.redirect_chain),
+                    "citewatch-rendered": item.render,
                 },
             )
         except WarcWriteError as exc:
@@ -140,9 +141,13 @@ class SnapshotPipeline(CrawlPipeline):
             error=item.error,
             etag=_header(item, "etag", 300),
             last_modified=_header(item, "last-modified", 100),
+            capture_note=item.render,
+            capture_length=item.capture_length,
         )
         original = item.previous if item.revisit_of is not None and item.previous else None
-        if original is not None and original.snapshot_id == item.revisit_of:
+        if item.capture is not None and item.extracted is not None:
+            _extracted(snapshot, item)  # rendered again: the browser's text, even on a revisit
+        elif original is not None and original.snapshot_id == item.revisit_of:
             _copy_metadata(original, snapshot, item)
         elif item.revisit_of is not None:
             with self.context.database.session() as session:
@@ -180,6 +185,8 @@ def _extracted(snapshot: Snapshot, item: FetchResult) -> None:
     snapshot.published = (extracted.published or "")[:40] or None
     snapshot.language = extracted.language
     snapshot.login_form = extracted.login_form
+    if extracted.note:  # where the text came from, when not from the page's own article
+        snapshot.capture_note = "; ".join(p for p in (snapshot.capture_note, extracted.note) if p)
     if extracted.error and not snapshot.error:
         snapshot.error = f"extraction: {extracted.error}"
 

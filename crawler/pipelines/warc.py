@@ -6,9 +6,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive.warc import OriginalRecord, hex_to_warc_digest, payload_sha256, warc_date
+from archive.warc import (
+    OriginalRecord,
+    RecordLocation,
+    hex_to_warc_digest,
+    payload_sha256,
+    warc_date,
+)
 from crawler.items import FetchResult
 from crawler.pipelines.base import CrawlPipeline
+from crawler.render import RenderedCapture
+from crawler.video import discard
 from models import Snapshot
 from models.crawls import ArchivedCopy
 from models.kinds import Outcome
@@ -37,6 +45,7 @@ class WarcPipeline(CrawlPipeline):
         if copy is None:
             item.response_record, _ = warc.write_exchange(last)
             self.stats.inc_value("citewatch/warc/records", 2 * len(item.exchanges))
+            item.capture_length = self._write_extras(item, item.response_record)
             return
         item.revisit_of = copy.snapshot_id
         digest = hex_to_warc_digest(copy.payload_sha256) if copy.payload_sha256 else None
@@ -46,6 +55,8 @@ class WarcPipeline(CrawlPipeline):
                 copy.record_id, copy.url or item.url, warc_date(copy.fetched_at), digest
             ),
         )
+        # An unchanged page rendered again (its text may differ), a video downloaded again.
+        item.capture_length = self._write_extras(item, item.response_record)
         self.stats.inc_value("citewatch/warc/records", 2 * len(earlier) + 1)
         self.stats.inc_value("citewatch/warc/revisits")
 
@@ -71,3 +82,46 @@ class WarcPipeline(CrawlPipeline):
                 .limit(1)
             )
             return None if row is None else ArchivedCopy.of(row)
+
+    def _write_extras(self, item: FetchResult, response: RecordLocation) -> int | None:
+        """What the browser saw and a downloaded video, right after the response (and its
+        request): how many bytes the records take from the response on, for replay; None when
+        there is nothing, or the WARC file rotated in between (then the page replays alone)."""
+        written: list[RecordLocation] = []
+        if item.capture is not None:
+            written.extend(self._write_capture(item.capture, response))
+        if item.video is not None:
+            try:
+                video = item.video
+                written.append(
+                    self.context.warc.write_resource(
+                        video.url, video.content_type, video.path, response
+                    )
+                )
+                self.stats.inc_value("citewatch/video/bytes", video.size)
+            finally:
+                discard(item.video)
+        if not written or any(w.filename != response.filename for w in written):
+            return None
+        last = max(written, key=lambda w: w.offset)
+        return last.offset + last.length - response.offset
+
+    def _write_capture(
+        self, capture: RenderedCapture, response: RecordLocation
+    ) -> list[RecordLocation]:
+        """The DOM and the screenshot as resource records (named as browsertrix-crawler names
+        them, so replay tools find the screenshot), then every sub-resource as request and
+        response records."""
+        warc = self.context.warc
+        written: list[RecordLocation] = []
+        if capture.dom:
+            uri = f"urn:dom:{capture.url}"
+            written.append(warc.write_resource(uri, "text/html", capture.dom, response))
+        if capture.screenshot:
+            uri = f"urn:fullPage:{capture.url}"
+            written.append(warc.write_resource(uri, "image/png", capture.screenshot, response))
+        for exchange in capture.resources:
+            written.extend(warc.write_exchange(exchange))
+        self.stats.inc_value("citewatch/render/pages")
+        self.stats.inc_value("citewatch/render/resources", len(capture.resources))
+        return written

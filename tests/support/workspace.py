@@ -31,6 +31,8 @@ concurrency_per_host = 4
 allow_networks = ["127.0.0.2/31", "127.0.0.4/31"]
 extraction_workers = 1
 extraction_timeout = 30
+render = "never"  # the rendering tests turn it on (tests/integration/test_render.py)
+render_hosts = []
 
 [warc]
 max_file_mb = 50

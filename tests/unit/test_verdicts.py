@@ -264,3 +264,15 @@ def test_a_password_form_with_little_else_is_a_login_wall() -> None:
     assert verdict(title="Vlast.kz", text=wall, login_form=True) == Verdict.BLOCKED
     # a long article with a login box in its sidebar is still the article
     assert verdict(login_form=True) == Verdict.OK
+
+
+def test_a_posts_public_preview_is_blocked_however_long_it_is() -> None:
+    """A social network's login wall with the post's Open Graph preview as its text: never our
+    copy of the post, even when the preview is long and matches the cited text."""
+    preview = ARTICLE[:600]
+    observed = Observation(
+        Outcome.FETCHED, 200, URL, URL, YENSEBEK_RU.title, preview, preview_only=True
+    )
+    assert classify(observed, Evidence(baseline_text=preview))[0] == Verdict.BLOCKED
+    plain = Observation(Outcome.FETCHED, 200, URL, URL, YENSEBEK_RU.title, preview)
+    assert classify(plain, Evidence(baseline_text=preview))[0] == Verdict.OK
