@@ -125,12 +125,15 @@ def replaces_page_text(metadata: PublicMetadata, page_text: str, login_form: boo
 def snapshot_fields(metadata: PublicMetadata) -> SnapshotFields:
     """What the snapshot stores: the title, the description as its text (what nightly checks
     and case matching read), author and date, and a note on where they came from."""
+    note = VIDEO_NOTE if metadata.network == "youtube" else PREVIEW_NOTE
+    if metadata.image:  # the post's picture, the video's thumbnail: where it is, not fetched
+        note += f"; image: {metadata.image}"
     return SnapshotFields(
         title=metadata.title,
         text=metadata.description or "",
         author=metadata.author,
         published=metadata.published,
-        note=VIDEO_NOTE if metadata.network == "youtube" else PREVIEW_NOTE,
+        note=note,
     )
 
 

@@ -41,8 +41,13 @@ window.addEventListener("scroll", more);
 </script></body></html>"""
 REACHING = """<!doctype html><html><head><title>Reaching</title></head><body><div id="root"></div>
 <img src="{secret}/admin.png"><script src="{secret}/steal.js"></script></body></html>"""
+DOWNLOADING = """<!doctype html><html><head><title>Report</title></head><body><div id="root"></div>
+<script>setTimeout(() => { location.href = "/report.zip"; }, 50);</script></body></html>"""
 HANGING = """<!doctype html><html><head><title>Hanging</title></head><body><div id="root"></div>
 <img src="/slow.png"></body></html>"""
+
+
+ZIP = b"PK\x03\x04" + b"report " * 1000
 
 
 @dataclass
@@ -78,11 +83,17 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
             ),
             "hanging": other.route("/hanging.html", Reply.html(HANGING)),
             "plain": other.route("/a/plain.html", Reply.html(article_page(MUBARAKOV_EN))),
+            "downloading": other.route("/download.html", Reply.html(DOWNLOADING)),
             "always": always.route("/kk/post.html", Reply.html(article_page(YENSEBEK_KK))),
         }
         news.route("/static/app.js", app("/api/article.json"))
         news.route("/api/article.json", article_json(YENSEBEK_RU))
         other.route("/slow.png", Reply(200, b"", [("Content-Type", "image/png")], delay=30))
+        attachment = [
+            ("Content-Type", "application/zip"),
+            ("Content-Disposition", 'attachment; filename="report.zip"'),
+        ]
+        other.route("/report.zip", Reply(200, ZIP, attachment))
         workspace = Workspace(root, f"sqlite:///{root / 'citewatch.db'}", RENDERING)
         assert workspace.cli("add", str(workspace.document(urls.values()))).code == 0
         run = workspace.cli("archive", timeout=240)
@@ -182,7 +193,7 @@ def test_one_browser_renders_the_whole_crawl(rendered: Rendered) -> None:
         for path in (rendered.workspace.home / "logs").glob("*.log")
     )
     assert "'playwright/browser_count': 1," in log
-    assert "'citewatch/render/pages': 5," in log  # all but the plain article
+    assert "'citewatch/render/pages': 6," in log  # all but the plain article
 
 
 DRIFTED = YENSEBEK_RU.__class__(
@@ -313,3 +324,11 @@ def test_a_video_hosts_video_is_kept_beside_its_page_up_to_the_cap(
     assert "over 1 MB: not kept" in (long.capture_note or "")
     assert long.capture_length is None
     assert not list(workspace.warc_directory.glob(".video-*"))  # temporary files cleaned up
+
+
+def test_a_download_the_page_starts_is_refused(rendered: Rendered) -> None:
+    snapshot = rendered.snapshots["downloading"]
+    assert (snapshot.capture_note or "").startswith("rendered: the page is a JavaScript shell")
+    bodies = [body for _, _, body in _records(rendered.workspace, snapshot)]
+    assert not any(ZIP in body for body in bodies)  # the attachment is not kept
+    assert not list(rendered.workspace.root.rglob("*.zip"))
