@@ -24,9 +24,8 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from archive.warc import HttpExchange
 from crawler.capture import CappedHTTPDownloadHandler
 from crawler.cookies import without_account_cookies
-from crawler.policy import BlockedAddressError, literal_address
 from crawler.render import RenderedCapture
-from crawler.resolver import HostLookupError, HostLookups
+from crawler.resolver import HostLookups
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +66,11 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler, CappedHTTPDownlo
         return await super()._download_request(request, spider)
 
     async def _refuse(self, request: BrowserRequest) -> bool:
-        """Whether to stop a request the browser is about to make (policy, downloads)."""
+        """Whether to stop a request the browser is about to make (the address policy)."""
         url = request.url
-        scheme = urlsplit(url).scheme
-        if scheme in ("data", "blob", "about"):
+        if urlsplit(url).scheme in ("data", "blob", "about"):
             return False
-        policy = self._lookups.policy
-        refusal = policy.refusal(url)
-        host = urlsplit(url).hostname or ""
-        if (
-            refusal is None
-            and literal_address(host) is None
-            and not self._lookups.behind_proxy(url)
-        ):
-            try:
-                await self._lookups.address(host)
-            except BlockedAddressError as exc:
-                refusal = exc.reason
-            except HostLookupError as exc:
-                refusal = str(exc)
+        refusal = await self._lookups.refusal(url)
         if refusal is None:
             return False
         log.info("browser request refused: %s: %s", url[:200], refusal)

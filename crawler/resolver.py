@@ -246,6 +246,21 @@ class HostLookups:
             answer = await asyncio.shield(pending)
         return self._vetted(name, answer)
 
+    async def refusal(self, url: str) -> str | None:
+        """Why the policy refuses a URL (scheme, address, a name that does not resolve), or
+        None: for requests made outside Scrapy's downloader (the browser's, yt-dlp's)."""
+        refusal = self.policy.refusal(url)
+        host = urlsplit(url).hostname or ""
+        if refusal is not None or literal_address(host) is not None or self.behind_proxy(url):
+            return refusal
+        try:
+            await self.address(host)
+        except BlockedAddressError as exc:
+            return exc.reason
+        except HostLookupError as exc:
+            return str(exc)
+        return None
+
     def known_address(self, host: str) -> str | None:
         """The vetted address if `host` was looked up already, else None (same errors)."""
         name = host.lower().rstrip(".")

@@ -21,11 +21,10 @@ from crawler.capture import EXCHANGES
 from crawler.context import CrawlContext
 from crawler.failures import describe_failure
 from crawler.items import PREVIOUS, PROBE, TARGET, FetchResult, ProbeResult
-from crawler.policy import BlockedAddressError, literal_address
 from crawler.probes import one_per_host, sibling_url
 from crawler.progress import planned
 from crawler.render import RenderedCapture, render_reason
-from crawler.resolver import HostLookupError, HostLookups
+from crawler.resolver import HostLookups
 from crawler.video import wants_video
 from models import DatabaseError, Target
 from models.crawls import ArchivedCopy, fail_run, finish_run
@@ -153,7 +152,7 @@ class CitewatchSpider(scrapy.Spider):
 
         try:
             info = await asyncio.to_thread(video.find, url, crawl.proxy, crawl.timeout)
-            refusal = await self._refusal(str(info["url"]))
+            refusal = await HostLookups.of(self.crawler).refusal(str(info["url"]))
             if refusal is not None:
                 raise video.VideoError(f"the video's address is refused: {refusal}")
             item.video = await asyncio.to_thread(
@@ -170,20 +169,6 @@ class CitewatchSpider(scrapy.Spider):
             note = f"video: {exc}"
         item.render = "; ".join(part for part in (item.render, note) if part)
         return item
-
-    async def _refusal(self, url: str) -> str | None:
-        """Why the crawl's address policy refuses a URL, or None."""
-        lookups = HostLookups.of(self.crawler)
-        refusal = lookups.policy.refusal(url)
-        host = urlsplit(url).hostname or ""
-        if refusal is None and literal_address(host) is None and not lookups.behind_proxy(url):
-            try:
-                await lookups.address(host)
-            except BlockedAddressError as exc:
-                return exc.reason
-            except HostLookupError as exc:
-                return str(exc)
-        return refusal
 
     def render_request(self, item: FetchResult) -> scrapy.Request | None:
         """The request that renders the page in Chromium, when its host's rule or the page
