@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from asn1crypto import algos, tsp
+from asn1crypto import algos, cms, tsp
 from cryptography import x509
 from rfc3161_client import (
     PKIStatus,
@@ -74,7 +74,7 @@ def request_stamp(url: str, sha256: bytes, *, timeout: float = 30.0) -> Stamp:
     ).dump()
     body = _post(url, query, timeout)
     try:
-        response = decode_timestamp_response(body)
+        response = _decode(body)
     except ValueError as exc:
         raise TimestampError(f"TSA {url} answered with no time-stamp reply: {_line(exc)}") from exc
     if response.status not in GRANTED:
@@ -94,7 +94,7 @@ def check_token(
     certificate chain too when CA certificates are given (else `trusted` is False)."""
     _require_digest(sha256)
     try:
-        response = decode_timestamp_response(token)
+        response = _decode(token)
     except ValueError as exc:
         raise TimestampError(f"not a time-stamp token: {_line(exc)}") from exc
     if response.status not in GRANTED:
@@ -114,6 +114,35 @@ def check_token(
             message = f"token signature does not verify against {names}: {_openssl_why(exc)}"
             raise TimestampError(message) from exc
     return TokenCheck(info.gen_time.astimezone(UTC), bool(ca_certificates), _tsa_name(response))
+
+
+def _decode(data: bytes) -> TimeStampResponse:
+    """A reply, parsed; one whose token lists its certificates out of DER order (OpenSSL and
+    other TSAs write the signer's first) is parsed with them put in order. Only that unsigned
+    list moves: the token's signed content is untouched, and the bytes kept are the TSA's."""
+    try:
+        return decode_timestamp_response(data)
+    except ValueError:
+        ordered = _certificates_in_order(data)
+        if ordered is None:
+            raise
+        return decode_timestamp_response(ordered)
+
+
+def _certificates_in_order(data: bytes) -> bytes | None:
+    """The reply with its token's certificate SET sorted as DER requires, or None."""
+    try:
+        reply = tsp.TimeStampResp.load(data)
+        signed = reply["time_stamp_token"]["content"]
+        certificates = signed["certificates"]
+        if not certificates.native or len(certificates) < 2:
+            return None
+        ordered = sorted(certificates, key=lambda choice: choice.dump())
+        signed["certificates"] = cms.CertificateSet(ordered)
+        dumped: bytes = reply.dump()
+    except (ValueError, TypeError, KeyError):
+        return None
+    return None if dumped == data else dumped
 
 
 def load_certificates(path: Path) -> list[x509.Certificate]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rfc3161_client import decode_timestamp_response
 
 from evidence.timestamps import (
     Stamp,
@@ -269,3 +270,28 @@ def test_load_certificates(tsa: LocalTsa, other_ca: Path, tmp_path: Path) -> Non
     assert (
         error_of(load_certificates, missing) == f"cannot read {missing}: No such file or directory"
     )
+
+
+def test_a_tsa_that_sends_its_chain_out_of_der_order_is_understood(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """OpenSSL, like many TSAs, lists a token's certificates signer first, not in the order DER
+    wants: the token is still read and verified, and the bytes kept are the TSA's own."""
+    chained = LocalTsa(tmp_path_factory.mktemp("chained-tsa"), chain=True)
+    try:
+        stamp = request_stamp(chained.url, DIGEST, timeout=5)
+    finally:
+        chained.stop()
+    checked = check_token(stamp.token, DIGEST, load_certificates(chained.ca_file))
+    assert checked.trusted and checked.tsa == TSA_NAME
+    data, token = tmp_path / "data", tmp_path / "token.tsr"
+    data.write_bytes(DATA)
+    token.write_bytes(stamp.token)
+    verified = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(data), "-in", str(token),
+         "-CAfile", str(chained.ca_file)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Verification: OK" in verified.stdout, verified.stderr
+    with pytest.raises(ValueError, match="InvalidSetOrdering"):  # what rfc3161-client says alone
+        decode_timestamp_response(stamp.token)

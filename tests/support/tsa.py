@@ -21,9 +21,9 @@ POLICY = "1.2.3.4.1"
 TSA_NAME = "CN=citewatch test TSA,O=citewatch tests"
 OPENSSL_TIMEOUT = 10.0  # seconds; `openssl ts -reply` takes milliseconds
 
-# No `certs = ca.pem` (the CA in the token as well): openssl writes a token's certificates in
-# the order given, signer first, not sorted as DER wants a SET OF, and rfc3161-client 1.0.9
-# then cannot parse the token at all (InvalidSetOrdering). The root comes from the CA file.
+# No `certs = ca.pem` (the CA in the token as well) by default: openssl writes a token's
+# certificates in the order given, signer first, not sorted as DER wants a SET OF, which
+# rfc3161-client 1.0.9 alone cannot parse (InvalidSetOrdering); `chain=True` makes such a TSA.
 _TS_CONFIG = """\
 [ tsa ]
 default_tsa = tsa_config
@@ -44,7 +44,7 @@ ordering = yes
 tsa_name = yes
 ess_cert_id_chain = no
 ess_cert_id_alg = sha256
-
+{certs}
 [ tsa_refusing ]
 dir = {dir}
 serial = $dir/serial
@@ -84,7 +84,7 @@ def make_ca(directory: Path, name: str = "citewatch test root") -> Path:
     return directory / "ca.pem"
 
 
-def make_tsa_files(directory: Path, self_signed: bool = False) -> Path:
+def make_tsa_files(directory: Path, self_signed: bool = False, chain: bool = False) -> Path:
     """The CA, the TSA's key and certificate, a serial file and the `openssl ts` config.
 
     `self_signed`: no CA, the TSA signs its own certificate (same name, same extensions), as
@@ -112,16 +112,17 @@ def make_tsa_files(directory: Path, self_signed: bool = False) -> Path:
         shutil.copyfile(directory / "tsa.pem", directory / "ca.pem")
     (directory / "serial").write_text("01\n")
     config = directory / "tsa.cnf"
-    config.write_text(_TS_CONFIG.format(dir=directory, policy=POLICY))
+    certs = "certs = $dir/ca.pem\n" if chain else ""
+    config.write_text(_TS_CONFIG.format(dir=directory, policy=POLICY, certs=certs))
     return config
 
 
 class LocalTsa:
     """A TSA at `url` (http://127.0.0.1:PORT/tsr) whose root certificate is `ca_file`."""
 
-    def __init__(self, directory: Path, self_signed: bool = False) -> None:
+    def __init__(self, directory: Path, self_signed: bool = False, chain: bool = False) -> None:
         self.directory = directory
-        self.config = make_tsa_files(directory, self_signed)
+        self.config = make_tsa_files(directory, self_signed, chain)
         self.ca_file = directory / "ca.pem"
         self.requests = 0  # requests answered, whatever the answer
         self.queries: list[bytes] = []  # the TimeStampReq bodies received, in order
