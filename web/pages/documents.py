@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from citations.document import FORMATS
@@ -20,6 +20,8 @@ from citations.errors import DocumentError
 from citations.ingest import DocumentSummary
 from cli.documents import store
 from cli.errors import CommandError
+from evidence.export import ExportError, Selection, export_document
+from evidence.keys import SigningKeyError, load_key
 from health.exports import render_report
 from health.report import ReportRow, report_rows
 from health.report import current_documents as latest_documents
@@ -249,6 +251,30 @@ async def export(request: Request) -> Response:
     )
 
 
+async def evidence_package(request: Request) -> Response:
+    """POST /documents/{id}/evidence.wacz: the document's cited sources as a signed WACZ
+    package (what `citewatch export ID` writes), kept in <home>/exports and downloaded."""
+    auth.require(request, "viewer")
+    shared = web(request)
+    with shared.session() as session:
+        document_id = _document(session, request).id
+    config = shared.config
+    try:
+        key = load_key(config.signing_key_path)
+    except SigningKeyError as exc:
+        return error_page(request, 409, str(exc))
+    now = shared.now()
+    name = f"citewatch-document-{document_id}-{now:%Y%m%dT%H%M%SZ}.wacz"
+    output = config.home / "exports" / name
+    try:
+        await run_in_threadpool(
+            export_document, shared.database, config, document_id, Selection(), output, key, now
+        )
+    except ExportError as exc:
+        return error_page(request, 409, str(exc))
+    return FileResponse(output, media_type="application/wacz", filename=name)
+
+
 async def start_job(request: Request) -> Response:
     """POST /documents/{id}/archive and /documents/{id}/check: start the run in the background."""
     user = auth.require(request, "editor")
@@ -276,6 +302,12 @@ routes: list[BaseRoute] = [
     Route("/documents", upload, methods=["POST"], name="upload"),
     Route("/documents/{document_id:int}", document_page, name="document"),
     Route("/documents/{document_id:int}/report.{format}", export, name="export"),
+    Route(  # before start_job, whose /{kind} would take it
+        "/documents/{document_id:int}/evidence.wacz",
+        evidence_package,
+        methods=["POST"],
+        name="evidence_package",
+    ),
     Route("/documents/{document_id:int}/{kind}", start_job, methods=["POST"], name="start_job"),
     Route("/jobs/current", current_job, name="current_job"),
 ]
