@@ -106,8 +106,11 @@ def unqueued_events(session: Session) -> list[AlertEvent]:
     )
 
 
-def compose(session: Session, events: list[AlertEvent]) -> Digest:
-    """Group events: case news per case, link alerts per citing document."""
+def compose(
+    session: Session, events: list[AlertEvent], documents: set[int] | None = None
+) -> Digest:
+    """Group events: case news per case, link alerts per citing document (only the documents
+    in `documents` when given: a subscriber to one report reads about that report)."""
     digest = Digest(event_ids=[e.id for e in events])
     targets = {e.target.id: e.target for e in events if e.target and e.kind in KIND_LABELS}
     copies = our_copies(session, list(targets.values()))
@@ -140,7 +143,7 @@ def compose(session: Session, events: list[AlertEvent]) -> Digest:
                 )
             )
     link_events = [e for e in events if e.kind in KIND_LABELS and e.target_id]
-    digest.documents = _link_notices(session, link_events, copies)
+    digest.documents = _link_notices(session, link_events, copies, documents)
     return digest
 
 
@@ -148,6 +151,7 @@ def _link_notices(
     session: Session,
     events: list[AlertEvent],
     copies: dict[int, Copies],
+    documents: set[int] | None = None,
 ) -> list[tuple[str, list[LinkNotice]]]:
     """Link alerts grouped per citing document (in document order), with the document's notes."""
     citations: dict[int, list[Citation]] = defaultdict(list)
@@ -159,7 +163,8 @@ def _link_notices(
             .options(selectinload(Citation.document), selectinload(Citation.target))
             .order_by(Citation.document_id, Citation.position)
         ):
-            citations[citation.target_id].append(citation)
+            if documents is None or citation.document_id in documents:
+                citations[citation.target_id].append(citation)
     grouped: dict[int, tuple[str, list[LinkNotice]]] = {}
     for event in events:
         found = copies.get(event.target_id or 0)
@@ -197,17 +202,35 @@ def render(
     now: datetime,
     test: bool = False,
     base_url: str = "",
+    to: str | None = None,
+    unsubscribe_token: str = "",
 ) -> EmailMessage:
     """The digest as a multipart/alternative message (plain text first, then HTML).
 
     With `base_url` (config [web] base_url), every "our copy" is a link to the dashboard's page
-    of the link (`{base_url}/links/{target_id}`), where the copy is replayed."""
+    of the link (`{base_url}/links/{target_id}`), where the copy is replayed. `to`: one
+    subscriber's address (default: `[alerts] recipients`); with their `unsubscribe_token` and a
+    base_url the message carries RFC 8058 one-click List-Unsubscribe headers and the same link
+    in its text."""
     subject = f"{alerts.subject_prefix} {'test message' if test else digest.summary}".strip()
-    context = {"digest": digest, "now": now, "test": test, "base_url": base_url.rstrip("/")}
+    base = base_url.rstrip("/")
+    unsubscribe_url = (
+        f"{base}/unsubscribe/{unsubscribe_token}" if base and unsubscribe_token else ""
+    )
+    context = {
+        "digest": digest,
+        "now": now,
+        "test": test,
+        "base_url": base,
+        "unsubscribe_url": unsubscribe_url,
+    }
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = smtp.sender
-    message["To"] = ", ".join(alerts.recipients) or "undisclosed-recipients:;"
+    message["To"] = to or ", ".join(alerts.recipients) or "undisclosed-recipients:;"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or "citewatch")
     message.set_content(_templates.get_template("digest.txt").render(context))

@@ -22,11 +22,18 @@ from sqlalchemy.orm import Session
 
 from alerts.digest import Digest, render
 from config import Config, SmtpConfig
-from models import AlertEvent, Database, OutboxMessage
+from models import AlertEvent, Database, OutboxMessage, Recipient, RecipientEvent
+
+NO_RECIPIENTS = "no recipients configured ([alerts] recipients)"
 
 
 class DeliveryError(Exception):
     """The mail server could not be reached or refused the message."""
+
+
+class RecipientRefused(DeliveryError):
+    """The server refused this message's recipients (say, an address that no longer exists):
+    the message waits, the other messages still go."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,20 @@ def outbox_directory(config: Config) -> Path:
 
 
 def queue(
-    session: Session, config: Config, message: EmailMessage, event_ids: list[int], now: datetime
+    session: Session,
+    config: Config,
+    message: EmailMessage,
+    event_ids: list[int],
+    now: datetime,
+    recipient: Recipient | None = None,
 ) -> OutboxMessage:
-    """Store a message in the outbox and tie its events to it."""
+    """Store a message in the outbox and tie its events to it: in the recipient's ledger for a
+    subscriber's message, on the events themselves for the digest of `[alerts] recipients`."""
     row = OutboxMessage(
         created_at=now,
         subject=str(message["Subject"]),
-        recipients=", ".join(config.alerts.recipients),
+        recipients=recipient.address if recipient else ", ".join(config.alerts.recipients),
+        recipient_id=recipient.id if recipient else None,
         file="",
         attempts=0,
     )
@@ -64,7 +78,12 @@ def queue(
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(directory / row.file)
-    if event_ids:
+    if recipient is not None:
+        session.add_all(
+            RecipientEvent(recipient_id=recipient.id, event_id=event_id, outbox_id=row.id)
+            for event_id in event_ids
+        )
+    elif event_ids:
         session.execute(
             update(AlertEvent).where(AlertEvent.id.in_(event_ids)).values(outbox_id=row.id)
         )
@@ -73,7 +92,8 @@ def queue(
 
 def deliver(database: Database, config: Config, now: datetime) -> Delivery:
     """Send every message still in the outbox, each marked sent in its own transaction as soon
-    as the server accepts it; stop at the first failure (the server is down)."""
+    as the server accepts it; stop at the first failure (the server is down), except that a
+    message whose recipient the server refuses stays in the outbox and the others still go."""
     with database.session() as session:
         pending = list(
             session.scalars(
@@ -86,39 +106,50 @@ def deliver(database: Database, config: Config, now: datetime) -> Delivery:
         return Delivery(0, 0)
     if not config.smtp.host:
         return Delivery(0, len(pending), "no SMTP server configured ([smtp] host)")
-    if not config.alerts.recipients:
-        return Delivery(0, len(pending), "no recipients configured ([alerts] recipients)")
-    sent = 0
+    sent, waiting = 0, None
     for message_id in pending:
         with database.session() as session:
             row = session.get(OutboxMessage, message_id)
             if row is None or row.sent_at is not None:
                 continue
+            # A subscriber's message goes to them; the shared digest to [alerts] recipients.
+            to = (
+                [row.recipients] if row.recipient_id is not None else list(config.alerts.recipients)
+            )
+            if not to:  # kept until recipients are configured
+                waiting = NO_RECIPIENTS
+                continue
             row.attempts += 1
             try:
-                error = _send_stored(config, row.file)
+                error = _send_stored(config, row.file, to)
             except OSError as exc:
-                error = f"outbox file {row.file} unreadable: {exc}"
-            if error is not None:
-                row.last_error = error
-                return Delivery(sent, len(pending) - sent, error)
+                error = DeliveryError(f"outbox file {row.file} unreadable: {exc}")
+            if isinstance(error, RecipientRefused):  # this subscriber's address: the next
+                row.last_error = waiting = str(error)
+                continue
+            if error is not None:  # the server is down: the others would fail too
+                row.last_error = str(error)
+                return Delivery(sent, len(pending) - sent, str(error))
             row.sent_at, row.last_error = now, None
             session.execute(
                 update(AlertEvent).where(AlertEvent.outbox_id == row.id).values(sent_at=now)
             )
+            session.execute(
+                update(RecipientEvent).where(RecipientEvent.outbox_id == row.id).values(sent_at=now)
+            )
             sent += 1
-    return Delivery(sent, len(pending) - sent)
+    return Delivery(sent, len(pending) - sent, waiting)
 
 
-def _send_stored(config: Config, file: str) -> str | None:
+def _send_stored(config: Config, file: str, recipients: list[str]) -> DeliveryError | None:
     """Send one .eml file from the outbox; the error, if the server did not take it."""
     data = (outbox_directory(config) / file).read_bytes()
     message = BytesParser(policy=policy.default).parsebytes(data)
     assert isinstance(message, EmailMessage)
     try:
-        send(config.smtp, message, list(config.alerts.recipients))
+        send(config.smtp, message, recipients)
     except DeliveryError as exc:
-        return str(exc)
+        return exc
     return None
 
 
@@ -156,6 +187,12 @@ def send(smtp: SmtpConfig, message: EmailMessage, recipients: list[str]) -> None
             if smtp.username:
                 client.login(smtp.username, smtp.password)
             client.send_message(message, from_addr=smtp.sender, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as exc:
+        refused = "; ".join(
+            f"{address} ({code} {reply.decode(errors='replace')})"
+            for address, (code, reply) in exc.recipients.items()
+        )
+        raise RecipientRefused(f"SMTP server {host}:{port} refused {refused}") from None
     except smtplib.SMTPException as exc:
         raise DeliveryError(f"SMTP server {host}:{port} refused the message: {exc}") from None
     except (OSError, ssl.SSLError) as exc:

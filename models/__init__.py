@@ -9,6 +9,7 @@ from models.database import Database, DatabaseError
 from models.document import Citation, Document, Target
 from models.evidence import EvidenceFile
 from models.snapshot import CrawlRun, Probe, Snapshot
+from models.subscriptions import Recipient, RecipientEvent, Subscription
 from models.users import User
 
 __all__ = [
@@ -27,9 +28,12 @@ __all__ = [
     "JobRun",
     "OutboxMessage",
     "Probe",
+    "Recipient",
+    "RecipientEvent",
     "Session",
     "Snapshot",
     "Source",
+    "Subscription",
     "Target",
     "User",
 ]

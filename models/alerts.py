@@ -38,6 +38,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     subject: Mapped[str] = mapped_column(Text)
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated
+    # A subscriber's own message; None: the digest for `[alerts] recipients` of the config.
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipients.id", ondelete="SET NULL"), index=True
+    )
     file: Mapped[str] = mapped_column(String(100))  # in <home>/outbox, named from the id
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)

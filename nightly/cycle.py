@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from alerts.digest import compose, render, unqueued_events
-from alerts.mailer import deliver, queue
+from alerts.mailer import NO_RECIPIENTS, deliver, queue
+from alerts.routing import queue_subscriber_digests
+from alerts.subscriptions import any_recipient
 from config import Config, child_environment
 from crawler.launch import CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
 from models import CrawlRun, Database, DatabaseError, JobRun
@@ -202,21 +204,28 @@ def _run_counts(database: Database, run_id: int | None) -> dict[str, Any]:
 
 
 def send_digest(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
-    """Put the unsent events into one message in the outbox, then deliver the outbox."""
+    """Put the unsent events into the outbox, then deliver the outbox: one message per
+    subscriber with events due (alerts.routing) once recipients are in the database, else one
+    message of every unsent event for `[alerts] recipients`."""
     with database.session() as session:
-        events = unqueued_events(session)
-        if events:
-            digest = compose(session, events)
-            message = render(
-                digest, config.smtp, config.alerts, clock(), base_url=config.web.base_url
-            )
-            queue(session, config, message, digest.event_ids, clock())
+        subscribers = any_recipient(session)
+        if subscribers:
+            queued = queue_subscriber_digests(session, config, clock()).events
+        else:
+            events = unqueued_events(session)
+            queued = len(events)
+            if events:
+                digest = compose(session, events)
+                message = render(
+                    digest, config.smtp, config.alerts, clock(), base_url=config.web.base_url
+                )
+                queue(session, config, message, digest.event_ids, clock())
     delivery = deliver(database, config, clock())
-    counts = {"events": len(events), "sent": delivery.sent, "pending": delivery.pending}
+    counts = {"events": queued, "sent": delivery.sent, "pending": delivery.pending}
     if delivery.error is None:
         return StepResult(StepStatus.OK, counts)
     # No server configured is a choice (read the outbox); a server that refuses is a failure.
-    configured = config.smtp.host and config.alerts.recipients
+    configured = config.smtp.host and delivery.error != NO_RECIPIENTS
     status = StepStatus.FAILED if configured else StepStatus.DEFERRED
     return StepResult(status, counts, f"{delivery.error}; {delivery.pending} kept in the outbox")
 

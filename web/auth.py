@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from models import User as UserRow
-from web.security import LoginLimiter
+from web.security import ONE_CLICK_PATH, LoginLimiter
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,11 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SCOPE_KEY] = self._user(HTTPConnection(scope))
-        if scope[SCOPE_KEY] is None and path not in PUBLIC_PATHS:
+        if (
+            scope[SCOPE_KEY] is None
+            and path not in PUBLIC_PATHS
+            and not ONE_CLICK_PATH.fullmatch(path)  # a subscriber unsubscribing
+        ):
             query = scope.get("query_string", b"").decode("latin-1")
             back = path + (f"?{query}" if query else "")
             response = RedirectResponse(f"/login?next={quote(back, safe='/')}", status_code=303)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 import time
 from collections import deque
@@ -32,6 +33,9 @@ SECRET_FILE = "web-secret"
 SESSION_COOKIE = "citewatch_session"
 SESSION_DAYS = 14
 CSRF_MESSAGE = "This form has expired or did not come from this site; reload it and try again."
+# RFC 8058's one-click unsubscribe (web.pages.unsubscribe): a bare POST from a mail provider,
+# without session or CSRF token; the signed token in the path is what authorises it.
+ONE_CLICK_PATH = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")
 
 
 # --- the replay origin and the headers -----------------------------------------------------
@@ -164,7 +168,11 @@ class CSRFMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in UNSAFE_METHODS
+            or ONE_CLICK_PATH.fullmatch(scope.get("path", ""))
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

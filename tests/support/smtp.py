@@ -11,8 +11,17 @@ from aiosmtpd.controller import Controller
 
 
 class _Keep:
-    def __init__(self, inbox: list[EmailMessage]) -> None:
+    def __init__(self, inbox: list[EmailMessage], refused: set[str]) -> None:
         self.inbox = inbox
+        self.refused = refused
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:  # a mailbox that does not exist (any more)
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -30,10 +39,13 @@ class MailServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.inbox: list[EmailMessage] = []
+        self.refused: set[str] = set()  # addresses the server answers 550
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(_Keep(self.inbox), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            _Keep(self.inbox, self.refused), hostname="127.0.0.1", port=self.port
+        )
         self._controller.start()
 
     def stop(self) -> None:

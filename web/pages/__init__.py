@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute
 
 def routes() -> list[BaseRoute]:
     """Every page's routes."""
-    from web.pages import alerts, cases, documents, links, runs, sources
+    from web.pages import alerts, cases, documents, links, runs, sources, unsubscribe
 
     return [
         *documents.routes,
@@ -16,4 +16,5 @@ def routes() -> list[BaseRoute]:
         *sources.routes,
         *runs.routes,
         *alerts.routes,
+        *unsubscribe.routes,
     ]

@@ -1,0 +1,186 @@
+"""Recipients and what they subscribe to; the signed one-click unsubscribe token (RFC 8058)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Case, Document, OutboxMessage, Recipient, RecipientEvent, Subscription
+from models.subscriptions import Cadence, SubscriptionKind
+from web.security import session_secret
+
+LANGUAGES = ("en", "ru", "kk")
+# One address, no display name: what SMTP's RCPT TO takes (the mail server checks the rest).
+ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+")
+TOKEN_SALT = "citewatch-unsubscribe"
+
+
+class SubscriptionError(Exception):
+    """A recipient, case or document that does not exist, or an address that is not one."""
+
+
+def clean_address(text: str) -> str:
+    """The address as stored (lower-case domain), or SubscriptionError."""
+    address = text.strip()
+    if not ADDRESS.fullmatch(address):
+        raise SubscriptionError(f"{text!r} is not an e-mail address")
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def add_recipient(session: Session, address: str, language: str, now: datetime) -> Recipient:
+    """A new recipient; SubscriptionError if the address is taken or the language unknown."""
+    address = clean_address(address)
+    if language not in LANGUAGES:
+        raise SubscriptionError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})")
+    if session.scalar(select(Recipient).where(Recipient.address == address)) is not None:
+        raise SubscriptionError(f"{address} is already a recipient")
+    recipient = Recipient(address=address, language=language, created_at=now)
+    session.add(recipient)
+    session.flush()
+    return recipient
+
+
+def find_recipient(session: Session, address: str) -> Recipient:
+    """The recipient with this address, or SubscriptionError."""
+    cleaned = clean_address(address)
+    recipient = session.scalar(select(Recipient).where(Recipient.address == cleaned))
+    if recipient is None:
+        raise SubscriptionError(f"no recipient {cleaned} (see `citewatch recipient list`)")
+    return recipient
+
+
+def all_recipients(session: Session) -> list[Recipient]:
+    """Every recipient with their subscriptions, in the order they were added."""
+    query = select(Recipient).options(selectinload(Recipient.subscriptions)).order_by(Recipient.id)
+    return list(session.scalars(query))
+
+
+def any_recipient(session: Session) -> bool:
+    """Whether recipients are managed in the database (then `[alerts] recipients` is unused)."""
+    return session.scalar(select(Recipient.id).limit(1)) is not None
+
+
+def remove_recipient(session: Session, recipient: Recipient) -> None:
+    """Forget a recipient, their subscriptions and their unsent messages."""
+    drop_unsent(session, recipient)
+    session.execute(delete(Subscription).where(Subscription.recipient_id == recipient.id))
+    session.execute(delete(RecipientEvent).where(RecipientEvent.recipient_id == recipient.id))
+    session.delete(recipient)
+
+
+def drop_unsent(session: Session, recipient: Recipient) -> int:
+    """Delete the recipient's messages still waiting in the outbox (and their ledger rows, so the
+    events count as unsent should they subscribe again); how many."""
+    unsent = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.recipient_id == recipient.id, OutboxMessage.sent_at.is_(None)
+            )
+        )
+    )
+    if unsent:
+        session.execute(delete(RecipientEvent).where(RecipientEvent.outbox_id.in_(unsent)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(unsent)))
+    return len(unsent)
+
+
+def find_case(session: Session, name: str) -> Case:
+    """A case by id or name (any letter case), or SubscriptionError."""
+    for case in session.scalars(select(Case).order_by(Case.id)):
+        if (name.isdigit() and case.id == int(name)) or case.name.lower() == name.lower().strip():
+            return case
+    raise SubscriptionError(f"no case named {name!r} (see `citewatch case list`)")
+
+
+def find_document(session: Session, document_id: str) -> Document:
+    """A stored document by id, or SubscriptionError."""
+    document = session.get(Document, int(document_id)) if document_id.isdigit() else None
+    if document is None:
+        raise SubscriptionError(
+            f"no stored document with id {document_id} (see `citewatch documents`)"
+        )
+    return document
+
+
+def subscribe(
+    session: Session,
+    recipient: Recipient,
+    kind: SubscriptionKind,
+    cadence: Cadence,
+    now: datetime,
+    case: Case | None = None,
+    document: Document | None = None,
+) -> tuple[Subscription, bool]:
+    """The subscription (True if new; an existing one takes the new cadence). Subscribing again
+    after an unsubscribe link was used starts the recipient's mail again."""
+    case_id = case.id if case is not None else None
+    document_id = document.id if document is not None else None
+    recipient.unsubscribed_at = None
+    for existing in recipient.subscriptions:
+        if (existing.kind, existing.case_id, existing.document_id) == (kind, case_id, document_id):
+            existing.cadence = cadence
+            return existing, False
+    subscription = Subscription(
+        kind=kind, case_id=case_id, document_id=document_id, cadence=cadence, created_at=now
+    )
+    recipient.subscriptions.append(subscription)
+    session.flush()
+    return subscription, True
+
+
+def unsubscribe(
+    session: Session,
+    recipient: Recipient,
+    kind: SubscriptionKind | None,
+    case: Case | None = None,
+    document: Document | None = None,
+) -> int:
+    """Remove one subscription (kind given) or all of them (kind None); how many went."""
+    case_id = case.id if case is not None else None
+    document_id = document.id if document is not None else None
+    gone = [
+        s
+        for s in recipient.subscriptions
+        if kind is None or (s.kind, s.case_id, s.document_id) == (kind, case_id, document_id)
+    ]
+    for subscription in gone:
+        recipient.subscriptions.remove(subscription)
+    session.flush()
+    return len(gone)
+
+
+def unsubscribe_everything(session: Session, recipient: Recipient, now: datetime) -> None:
+    """What the one-click link does: no subscription left, no message still to go."""
+    unsubscribe(session, recipient, None)
+    drop_unsent(session, recipient)
+    recipient.unsubscribed_at = now
+
+
+def _serializer(home: Path) -> URLSafeSerializer:
+    return URLSafeSerializer(session_secret(home), salt=TOKEN_SALT)
+
+
+def unsubscribe_token(home: Path, recipient: Recipient) -> str:
+    """The recipient's token: their id and creation time, signed with the dashboard's secret
+    (`<home>/web-secret`), so nothing secret is stored and a re-used id gets a new token."""
+    return str(_serializer(home).dumps([recipient.id, int(recipient.created_at.timestamp())]))
+
+
+def recipient_for_token(session: Session, home: Path, token: str) -> Recipient | None:
+    """The recipient a token names, None for a forged, mangled or outdated token."""
+    try:
+        value = _serializer(home).loads(token)
+    except BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        return None
+    recipient = session.get(Recipient, value[0])
+    if recipient is None or int(recipient.created_at.timestamp()) != value[1]:
+        return None
+    return recipient
