@@ -7,6 +7,7 @@ a bounded chunk at a time and reading stops, with PayloadTooLargeError, past the
 
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from collections.abc import Iterable, Iterator
@@ -18,12 +19,17 @@ import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
 from archive.decompress import decode_content
 
 MB = 2**20
 READ = 64 * 2**10  # bytes read from the WARC file at a time
 DEFAULT_MAX_REPLAY = 100 * MB
+GZIP = 16 + zlib.MAX_WBITS  # each record is one gzip member
+HEAD = 16 * 2**10  # enough of a record to hold its WARC headers
+MAX_REQUEST_RECORD = MB  # a GET's request record is a few hundred bytes; more is not ours
+WARC_HEADERS = StatusAndHeadersParser(["WARC/1.1", "WARC/1.0"])
 
 
 class PayloadError(Exception):
@@ -108,3 +114,36 @@ def drain(record: ArcWarcRecord) -> None:
 def _read(stream: IO[bytes]) -> Iterator[bytes]:
     """A stream's bytes, READ at a time."""
     return iter(lambda: stream.read(READ), b"")
+
+
+def record_headers(member: bytes) -> StatusAndHeaders:
+    """The WARC headers of a record (one gzip member, or its beginning), inflating only them."""
+    head = zlib.decompressobj(GZIP).decompress(member, HEAD)
+    return WARC_HEADERS.parse(io.BytesIO(head))
+
+
+def request_length(stream: IO[bytes], response_id: str | None) -> int | None:
+    """The length of the record at the stream's position when it is the request written with
+    the response `response_id` (WarcWriter.write_exchange: WARC-Concurrent-To), else None; the
+    stream is left where it was."""
+    start = stream.tell()
+    try:
+        inflate = zlib.decompressobj(GZIP)
+        member = b""
+        while not inflate.eof:
+            chunk = stream.read(READ)
+            if not chunk:
+                return None  # the file ends inside it (or right after the response)
+            member += chunk
+            inflate.decompress(chunk, MAX_REQUEST_RECORD)
+            if inflate.unconsumed_tail:  # more than a request record holds: not one
+                return None
+        length = len(member) - len(inflate.unused_data)
+        headers = record_headers(member[:length])
+    except (zlib.error, ValueError, EOFError):  # damaged or cut: no request to add
+        return None
+    finally:
+        stream.seek(start)
+    if response_id is None or headers.get_header("WARC-Type") != "request":
+        return None
+    return length if headers.get_header("WARC-Concurrent-To") == response_id else None

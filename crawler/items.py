@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -13,7 +14,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.text import ExtractedText
-from archive.warc import HttpExchange, RecordLocation
+from archive.warc import HttpExchange, RecordLocation, payload_sha256
 from crawler.capture import EXCHANGES
 from crawler.failures import classify_failure, describe_failure
 from crawler.policy import ALLOWED_SCHEMES
@@ -26,6 +27,7 @@ from models.snapshot import is_preserved
 TARGET = "citewatch_target"
 PROBE = "citewatch_probe"  # the host a probe request speaks for
 PREVIOUS = "citewatch_previous"  # the target's latest full copy, if we know it
+NOT_MODIFIED = 304
 
 
 def header_text(response: Response, name: str, limit: int = 300) -> str | None:
@@ -68,6 +70,21 @@ class FetchResult:
     def payload(self) -> bytes | None:
         """The final response body as received (what the WARC payload digest covers)."""
         return self.exchanges[-1].body if self.exchanges else None
+
+    @cached_property
+    def payload_sha256(self) -> str | None:
+        """The payload's SHA-256 (hex), computed once for the spider and every pipeline."""
+        payload = self.payload
+        return None if payload is None else payload_sha256(payload)
+
+    @property
+    def repeats_previous(self) -> bool:
+        """A 304 to the copy whose validators were sent, or the same payload as that copy:
+        the common case of a nightly check, known without asking the database."""
+        if self.status == NOT_MODIFIED:
+            return True
+        digest, previous = self.payload_sha256, self.previous
+        return digest is not None and previous is not None and previous.payload_sha256 == digest
 
     @classmethod
     def from_response(cls, response: Response, fetched_at: datetime) -> FetchResult:

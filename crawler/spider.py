@@ -7,7 +7,6 @@ writing events happen after it, in the parent process (nightly.after_run).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +31,6 @@ from models.kinds import Outcome
 
 RAW = "citewatch_raw"  # the plain fetch's result, waiting for its rendered capture
 CAPTURE = "citewatch_capture"
-NOT_MODIFIED = 304
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -181,7 +179,7 @@ class CitewatchSpider(scrapy.Spider):
         host = urlsplit(url).hostname or ""
         mode = crawl.render_mode(host)
         rendered_before = item.previous is not None and item.previous.rendered
-        if _repeated(item):
+        if item.repeats_previous:
             if not rendered_before or mode == "never":
                 return None  # a copy we hold already, and the plain page is all there is
             # The same page, whose scripts may fetch other text now: look again.
@@ -269,16 +267,6 @@ class CitewatchSpider(scrapy.Spider):
             return  # the failure is kept in the context: the parent process marks the run
         if failure is not None:
             failure.recorded = True
-
-
-def _repeated(item: FetchResult) -> bool:
-    """A 304, or the same payload as the copy we hold."""
-    previous, payload = item.previous, item.payload
-    if item.status == NOT_MODIFIED:
-        return True
-    if previous is None or payload is None or previous.payload_sha256 is None:
-        return False
-    return hashlib.sha256(payload).hexdigest() == previous.payload_sha256
 
 
 def _with_capture(item: FetchResult, capture: RenderedCapture) -> FetchResult:

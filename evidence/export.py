@@ -13,18 +13,17 @@ import io
 import re
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
+from archive.replay import record_headers, request_length
 from archive.warc import warc_date
 from config import Config
 from evidence.keys import SigningKey
@@ -36,11 +35,6 @@ from models.copies import our_copies
 from models.document import Target
 
 NOTE_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
-GZIP = 16 + zlib.MAX_WBITS  # each record is one gzip member
-HEAD = 16 * 2**10  # enough of a record to hold its WARC headers
-READ = 64 * 2**10
-REQUEST_MAX = 2**20  # a request record is a few hundred bytes; a larger one is not ours
-HEADERS = StatusAndHeadersParser(["WARC/1.1", "WARC/1.0"])
 
 
 class ExportError(Exception):
@@ -259,51 +253,18 @@ def _copy_records(
                 data = source.read(record.length)
                 if len(data) != record.length:
                     raise ExportError(f"{path}: the record at {record.offset} is cut short")
-                headers = _warc_headers(data)
+                headers = record_headers(data)
                 uri = headers.get_header("WARC-Target-URI") or ""
                 found[(record.warc_file, record.offset)] = (uri, headers.get_header("WARC-Date"))
                 out.write(data)
                 summary.records += 1
                 if record.whole:
                     continue
-                request = _request_for(source, headers.get_header("WARC-Record-ID"))
+                request = request_length(source, headers.get_header("WARC-Record-ID"))
                 if request is not None:
-                    out.write(request)
+                    out.write(source.read(request))
                     summary.records += 1
     return found
-
-
-def _warc_headers(member: bytes) -> StatusAndHeaders:
-    """The WARC headers of a record (one gzip member), inflating only its beginning."""
-    head = zlib.decompressobj(GZIP).decompress(member, HEAD)
-    return HEADERS.parse(io.BytesIO(head))
-
-
-def _request_for(source: IO[bytes], response_id: str | None) -> bytes | None:
-    """The request record right after a response (the gzip member at the stream's position),
-    if it is the one written with it (WARC-Concurrent-To)."""
-    start = source.tell()
-    inflate = zlib.decompressobj(GZIP)
-    member = b""
-    while not inflate.eof:
-        chunk = source.read(READ)
-        if not chunk:
-            return None
-        member += chunk
-        try:
-            inflate.decompress(chunk, REQUEST_MAX)
-        except zlib.error:
-            return None
-        if inflate.unconsumed_tail:  # more than a request record holds: not one
-            return None
-    member = member[: len(member) - len(inflate.unused_data)]
-    headers = _warc_headers(member)
-    if headers.get_header("WARC-Type") != "request" or (
-        headers.get_header("WARC-Concurrent-To") != response_id
-    ):
-        source.seek(start)
-        return None
-    return member
 
 
 def _warcinfo(name: str, title: str, now: datetime) -> bytes:

@@ -37,9 +37,8 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from warcio.archiveiterator import ArchiveIterator
 
-from archive.replay import warc_record
+from archive.replay import request_length, warc_record
 from config import Config
 from models import Snapshot
 from web import vendor
@@ -53,7 +52,6 @@ SERVICE_WORKER_SCOPE = "/replay-sw/"
 STATIC = Path(__file__).parent / "static"
 RELOAD_SCRIPT = f"{SERVICE_WORKER_SCOPE}replay.js"  # web/static/replay.js
 READ = 64 * 2**10  # bytes read from a WARC file at a time
-MAX_REQUEST_RECORD = 2**20  # a GET's request record is a few hundred bytes; more is not ours
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Served with every response of the replay origin. The replay page runs ui.js only; archived
 # pages are answered by the service worker, which sets its own policy on them.
@@ -158,24 +156,12 @@ def _warc_path(directory: Path, name: str) -> Path:
 def request_record(
     path: Path, response: RecordSlice, response_id: str | None
 ) -> RecordSlice | None:
-    """The request record written right after a response (WarcWriter.write_exchange), if the
-    record there is the request concurrent to it."""
+    """The request record written right after a response, if it is the one concurrent to it."""
     offset = response.offset + response.length
     with path.open("rb") as handle:
         handle.seek(offset)
-        records = ArchiveIterator(handle)
-        try:
-            record = next(iter(records))
-        except StopIteration:
-            return None
-        except Exception as exc:  # a damaged or cut record: replay the response alone
-            log.warning("%s at %d: no readable record after the response (%s)", path, offset, exc)
-            return None
-        concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
-        if record.rec_type != "request" or response_id is None or concurrent != response_id:
-            return None
-        length = records.get_record_length()
-    return RecordSlice(path, offset, length) if length <= MAX_REQUEST_RECORD else None
+        length = request_length(handle, response_id)
+    return None if length is None else RecordSlice(path, offset, length)
 
 
 def exchange_records(directory: Path, snapshot: Snapshot) -> list[RecordSlice]:

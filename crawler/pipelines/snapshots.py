@@ -19,11 +19,10 @@ from scrapy import Spider
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from archive.warc import WarcWriteError, payload_sha256
+from archive.warc import WarcWriteError
 from crawler.context import CrawlContext
-from crawler.items import FetchResult
+from crawler.items import NOT_MODIFIED, FetchResult
 from crawler.pipelines.base import CrawlPipeline
-from crawler.pipelines.warc import NOT_MODIFIED
 from models import DatabaseError, Snapshot
 from models.crawls import ArchivedCopy
 
@@ -132,7 +131,7 @@ class SnapshotPipeline(CrawlPipeline):
             redirect_chain=item.redirect_chain,
             content_type=(item.content_type or "")[:200] or None,
             content_length=len(payload) if payload is not None else None,
-            payload_sha256=payload_sha256(payload) if payload is not None else None,
+            payload_sha256=item.payload_sha256,
             warc_file=record.filename if record else None,
             warc_offset=record.offset if record else None,
             warc_length=record.length if record else None,

@@ -10,7 +10,6 @@ from archive.warc import (
     OriginalRecord,
     RecordLocation,
     hex_to_warc_digest,
-    payload_sha256,
     warc_date,
 )
 from crawler.items import FetchResult
@@ -20,8 +19,6 @@ from crawler.video import discard
 from models import Snapshot
 from models.crawls import ArchivedCopy
 from models.kinds import Outcome
-
-NOT_MODIFIED = 304
 
 
 class WarcPipeline(CrawlPipeline):
@@ -63,11 +60,9 @@ class WarcPipeline(CrawlPipeline):
     def _archived_copy(self, item: FetchResult) -> ArchivedCopy | None:
         """The full copy this fetch repeats: for a 304 the one whose validators were sent, else
         an earlier copy of the target with the same payload."""
-        assert item.payload is not None
-        if item.status == NOT_MODIFIED:
-            return item.previous
-        digest = payload_sha256(item.payload)
-        if item.previous is not None and item.previous.payload_sha256 == digest:
+        digest = item.payload_sha256
+        assert digest is not None
+        if item.repeats_previous:
             return item.previous  # the common case, known without asking the database
         with self.context.database.session() as session:
             row = session.scalar(
