@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,16 @@ from citations.ingest import add_document
 from cli.app import App
 from cli.documents import parse, report_added
 from cli.errors import CommandError
-from cli.output import FORMATS, ONE_LINE, Column, list_rows, say, write_rows
+from cli.output import (
+    FORMATS,
+    ONE_LINE,
+    Column,
+    date_argument,
+    list_rows,
+    say,
+    start_of,
+    write_rows,
+)
 from models import Case, Document, Session
 
 CASE_COLUMNS = (
@@ -83,7 +91,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     updates = commands.add_parser("updates", help="news on the tracked cases")
     updates.add_argument("--case", help="only this case (name or id)")
-    updates.add_argument("--since", type=_date, help="found on or after this date (YYYY-MM-DD)")
+    updates.add_argument(
+        "--since", type=date_argument, help="found on or after this date (YYYY-MM-DD)"
+    )
     updates.add_argument("--format", choices=FORMATS, default="table")
     updates.set_defaults(handler=cmd_updates)
 
@@ -205,7 +215,7 @@ def cmd_updates(app: App, args: argparse.Namespace) -> int:
     """citewatch updates [--case NAME] [--since DATE] [--format table|csv|json]"""
     with app.database.session() as session:
         case_id = _find_case(session, args.case).id if args.case else None
-        since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
+        since = start_of(args.since) if args.since else None
         rows = [
             {
                 "case": u.case.name,
@@ -229,13 +239,6 @@ def cmd_updates(app: App, args: argparse.Namespace) -> int:
         title="Case updates",
     )
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _find_case(session: Session, name: str) -> Case:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from cli.app import App
 from cli.errors import EXIT_FAILED, CommandError
 from cli.health import resolve_document
-from cli.output import say
+from cli.output import date_argument, say, start_of
 from models import Citation, Snapshot
 
 if TYPE_CHECKING:  # the packaging, TSA and WARC-checking libraries load when a command needs them
@@ -29,7 +28,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--output", "-o", type=Path, help="the .wacz file (default: ./document-ID.wacz)"
     )
     export.add_argument("--notes", help="only these footnotes, e.g. 12,14-20")
-    export.add_argument("--since", help="only captures from this date (YYYY-MM-DD) on")
+    export.add_argument(
+        "--since", type=date_argument, help="only captures from this date (YYYY-MM-DD) on"
+    )
     export.add_argument(
         "--latest", action="store_true", help="only our copy of each source, not every capture"
     )
@@ -70,7 +71,7 @@ def cmd_export(app: App, args: argparse.Namespace) -> int:
         notes = parse_notes(args.notes) if args.notes else None
     except ValueError as exc:
         raise CommandError(f"--notes {args.notes!r}: {exc}") from None
-    since = _date(args.since) if args.since else None
+    since = start_of(args.since) if args.since else None
     key = None
     if not args.unsigned:
         try:
@@ -197,11 +198,3 @@ def _print_report(app: App, subject: str, report: Report, notes: list[str]) -> i
         f"{verdict}.",
     )
     return 0 if report.ok else EXIT_FAILED
-
-
-def _date(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--since {text!r}: not a date (YYYY-MM-DD)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.cells import cell_len
@@ -131,3 +133,16 @@ def list_rows(
         say(err, empty)
         return
     write_rows(out, rows, fmt, columns, title=title)
+
+
+def date_argument(text: str) -> date:
+    """An argparse type: a YYYY-MM-DD date (`--since`), or a usage error saying so."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of a day, in UTC."""
+    return datetime.combine(day, datetime.min.time(), UTC)

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from evidence.wacz import signed_message
-from models.evidence import EvidenceFile
+from models.evidence import WARC, EvidenceFile
 from tests.support.databases import postgres_schema_url
+from tests.support.mounts import tmpfs
 from tests.support.pages import MUBARAKOV_EN, YENSEBEK_RU, article_page
 from tests.support.tsa import LocalTsa
 from tests.support.web import Reply, Seen, TestWeb
@@ -246,7 +246,6 @@ def test_the_signature_checks_with_openssl_against_the_published_key(
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.stdout.strip() == "Verified OK", checked.stderr
-    assert len(signed_message(signed["hash"])) == 32
 
 
 def test_a_selection_of_notes_and_only_our_copy(story: Story, tmp_path: Path) -> None:
@@ -300,3 +299,27 @@ def _payloads(warc: bytes) -> bytes:
         for record in ArchiveIterator(io.BytesIO(warc))
         if record.rec_type == "response"
     )
+
+
+def test_a_night_that_cannot_write_fails_loudly_and_the_evidence_holds(story: Story) -> None:
+    """Night 4: the WARC directory is a read-only filesystem. The check fails in one line and
+    nothing recorded, signed or stamped changes; night 5 seals its file as every night did.
+    (Last in this module: it adds two nights to the story.)"""
+    before = [(f.name, f.sha256, f.signature, f.stamped_at) for f in story.evidence_files()]
+    with tmpfs(story.workspace.warc_directory, "1m", read_only=True):
+        failed = story.workspace.cli("--now", night(4), "check", "--all")
+    assert failed.code != 0
+    assert str(story.workspace.warc_directory) in failed.err and "Traceback" not in failed.err
+    after = [(f.name, f.sha256, f.signature, f.stamped_at) for f in story.evidence_files()]
+    assert after == before
+    verify = story.workspace.cli("--now", night(4), "verify", "--all")
+    assert verify.code == 0 and "all hold" in verify.out, verify.out
+    recovered = story.workspace.cli("--now", night(5), "check", "--all")
+    assert recovered.code == 0, recovered.err
+    files = story.evidence_files()
+    assert len(files) == len(before) + 1
+    assert files[-1].kind == WARC and files[-1].signature and files[-1].stamped_at is not None
+    warcs = sum(1 for f in files if f.kind == WARC)
+    verify = story.workspace.cli("--now", night(5), "verify", "--all")
+    assert verify.code == 0 and "all hold" in verify.out, verify.out
+    assert f"in {warcs} files" in verify.out and f"{warcs} time-stamps checked" in verify.out

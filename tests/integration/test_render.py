@@ -47,6 +47,12 @@ HANGING = """<!doctype html><html><head><title>Hanging</title></head><body><div 
 <img src="/slow.png"></body></html>"""
 
 
+GALLERY = (
+    '<!doctype html><html><head><title>Gallery</title></head><body><div id="root"></div>'
+    + "".join(f'<img src="/img/{n}.png">' for n in range(25))
+    + "</body></html>"
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 ZIP = b"PK\x03\x04" + b"report " * 1000
 
 
@@ -84,6 +90,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
             "hanging": other.route("/hanging.html", Reply.html(HANGING)),
             "plain": other.route("/a/plain.html", Reply.html(article_page(MUBARAKOV_EN))),
             "downloading": other.route("/download.html", Reply.html(DOWNLOADING)),
+            "many": other.route("/gallery.html", Reply.html(GALLERY)),
             "always": always.route("/kk/post.html", Reply.html(article_page(YENSEBEK_KK))),
         }
         news.route("/static/app.js", app("/api/article.json"))
@@ -94,6 +101,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
             ("Content-Disposition", 'attachment; filename="report.zip"'),
         ]
         other.route("/report.zip", Reply(200, ZIP, attachment))
+        for n in range(25):
+            other.route(f"/img/{n}.png", Reply(200, PNG, [("Content-Type", "image/png")]))
         workspace = Workspace(root, f"sqlite:///{root / 'citewatch.db'}", RENDERING)
         assert workspace.cli("add", str(workspace.document(urls.values()))).code == 0
         run = workspace.cli("archive", timeout=240)
@@ -193,7 +202,7 @@ def test_one_browser_renders_the_whole_crawl(rendered: Rendered) -> None:
         for path in (rendered.workspace.home / "logs").glob("*.log")
     )
     assert "'playwright/browser_count': 1," in log
-    assert "'citewatch/render/pages': 6," in log  # all but the plain article
+    assert "'citewatch/render/pages': 7," in log  # all but the plain article
 
 
 DRIFTED = YENSEBEK_RU.__class__(
@@ -332,3 +341,10 @@ def test_a_download_the_page_starts_is_refused(rendered: Rendered) -> None:
     bodies = [body for _, _, body in _records(rendered.workspace, snapshot)]
     assert not any(ZIP in body for body in bodies)  # the attachment is not kept
     assert not list(rendered.workspace.root.rglob("*.zip"))
+
+
+def test_a_page_is_kept_with_at_most_the_sub_resources_the_limit_allows(rendered: Rendered) -> None:
+    snapshot = rendered.snapshots["many"]
+    assert "20 sub-resources kept; 5 over the limits" in (snapshot.capture_note or "")
+    images = [uri for kind, uri, _ in _records(rendered.workspace, snapshot) if "/img/" in uri]
+    assert len(images) == 2 * 20  # a request and a response record each
