@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from config.hosts import within
+
 # Registrable domains (their subdomains too) whose posts are shown to logged-in readers only.
 SOCIAL_NETWORKS = {
     "facebook.com": "facebook",
@@ -81,9 +83,9 @@ def network_of(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
     for domain, network in SOCIAL_NETWORKS.items():
-        if _within(host, domain):
+        if within(host, domain):
             return network
-    if not any(_within(host, domain) for domain in YOUTUBE_DOMAINS):
+    if not any(within(host, domain) for domain in YOUTUBE_DOMAINS):
         return None
     if host == "youtu.be":
         video = parts.path.strip("/").split("/")[0]
@@ -350,8 +352,3 @@ def _dict(value: object) -> dict[str, Any]:
 
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _within(host: str, domain: str) -> bool:
-    """The host is the domain or one of its subdomains."""
-    return host == domain or host.endswith("." + domain)

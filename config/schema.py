@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.cron import cron_trigger
+from config.hosts import covering
 
 # Query parameters that only track the reader, never select content. A name ending in "*" is a
 # prefix, "name=value" drops the parameter only with that value (ref=embed_post is Facebook's
@@ -195,17 +196,12 @@ class CrawlConfig:
 
     def render_mode(self, host: str) -> str:
         """The rendering mode for a host: its own rule (or its parent domain's), else render."""
-        host = host.lower().rstrip(".")
         rules = {
             name.strip().lower(): mode.strip()
             for name, _, mode in (rule.partition("=") for rule in self.render_hosts)
         }
-        parts = host.split(".")
-        for i in range(len(parts) - 1):
-            mode = rules.get(".".join(parts[i:]))
-            if mode is not None:
-                return mode
-        return self.render
+        name = covering(host, rules)
+        return self.render if name is None else rules[name]
 
     @property
     def cookie_files(self) -> dict[str, str]:

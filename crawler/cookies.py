@@ -27,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from config import Config, CrawlConfig
+from config.hosts import covering, within
 from crawler.context import CrawlContext
 from crawler.launch import CrawlNotStarted
 
@@ -55,12 +56,7 @@ class AccountCookies:
 
     def rule(self, host: str) -> str | None:
         """The configured host whose rule covers this one: itself or its nearest parent."""
-        host = host.lower().rstrip(".")
-        parts = host.split(".")
-        for i in range(len(parts)):
-            if ".".join(parts[i:]) in self.cookies:
-                return ".".join(parts[i:])
-        return None
+        return covering(host, self.cookies)
 
     def header(self, url: str, now: datetime) -> str | None:
         """The Cookie header for a request to this URL, or None when no cookie goes with it."""
@@ -141,8 +137,8 @@ def read_cookies(host: str, path: str) -> tuple[Cookie, ...]:
     return tuple(
         cookie
         for cookie in _read_file(path)
-        if _within(cookie.domain.lstrip(".").lower(), host)
-        or (cookie.domain.startswith(".") and _within(host, cookie.domain[1:].lower()))
+        if within(cookie.domain.lstrip(".").lower(), host)
+        or (cookie.domain.startswith(".") and within(host, cookie.domain[1:].lower()))
     )
 
 
@@ -210,7 +206,7 @@ def _domain_match(cookie: Cookie, host: str) -> bool:
     subdomains, a host-only cookie for its host alone."""
     domain = cookie.domain.lower()
     if domain.startswith("."):
-        return _within(host, domain[1:])
+        return within(host, domain[1:])
     return host == domain
 
 
@@ -227,7 +223,7 @@ def _playwright_cookie(cookie: Cookie, rule: str) -> dict[str, Any]:
     dot covers subdomains; no "expires": a session cookie). A parent domain's cookie is given
     to the rule's host and its subdomains only, not to the browser's whole parent domain."""
     domain = cookie.domain
-    if domain.startswith(".") and _within(rule, domain[1:].lower()):
+    if domain.startswith(".") and within(rule, domain[1:].lower()):
         domain = "." + rule
     converted: dict[str, Any] = {
         "name": cookie.name,
@@ -245,8 +241,3 @@ def _playwright_cookie(cookie: Cookie, rule: str) -> dict[str, Any]:
 def _expired(cookie: Cookie, moment: float) -> bool:
     """Past its expiry time; 0 or none is a session cookie (browsers export them either way)."""
     return cookie.expires is not None and 0 < cookie.expires <= moment
-
-
-def _within(host: str, domain: str) -> bool:
-    """The host is the domain or one of its subdomains."""
-    return host == domain or host.endswith("." + domain)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.hosts import covering
+
 VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mkv": "video/x-matroska"}
 
 
@@ -40,8 +42,7 @@ class Video:
 
 def wants_video(host: str, hosts: tuple[str, ...]) -> bool:
     """Whether a page of this host is a video host's (a rule covers subdomains)."""
-    host = host.lower().rstrip(".")
-    return any(host == rule or host.endswith("." + rule) for rule in hosts)
+    return covering(host, hosts) is not None
 
 
 def find(page_url: str, proxy: str, timeout: float) -> dict[str, Any]:
