@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from cases.tracked import case_named
 from models import Case, Document, OutboxMessage, Recipient, RecipientEvent, Subscription
 from models.subscriptions import Cadence, SubscriptionKind
 from web.security import session_secret
@@ -92,10 +93,10 @@ def drop_unsent(session: Session, recipient: Recipient) -> int:
 
 def find_case(session: Session, name: str) -> Case:
     """A case by id or name (any letter case), or SubscriptionError."""
-    for case in session.scalars(select(Case).order_by(Case.id)):
-        if (name.isdigit() and case.id == int(name)) or case.name.lower() == name.lower().strip():
-            return case
-    raise SubscriptionError(f"no case named {name!r} (see `citewatch case list`)")
+    case = case_named(session, name)
+    if case is None:
+        raise SubscriptionError(f"no case named {name!r} (see `citewatch case list`)")
+    return case
 
 
 def find_document(session: Session, document_id: str) -> Document:

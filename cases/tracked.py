@@ -20,6 +20,15 @@ POSSESSIVE_SUFFIXES = ("ов", "ев", "ёв", "ин", "ын")
 VOWELS = "аеёиоуыэюяь"
 
 
+def case_named(session: Session, name: str) -> Case | None:
+    """A case by id or by name (any letter case), as users name it on the command line."""
+    wanted = name.lower().strip()
+    for case in session.scalars(select(Case).order_by(Case.id)):
+        if (name.isdigit() and case.id == int(name)) or case.name.lower() == wanted:
+            return case
+    return None
+
+
 def tracked_cases(session: Session) -> list[Case]:
     """Every case, its terms and citations loaded, in the order they were added."""
     return list(

@@ -10,7 +10,7 @@ from typing import Any
 from cases.learn import learn_case
 from cases.matching import CaseMatcher
 from cases.suggest import accept_proposals, proposed_cases
-from cases.tracked import add_terms, case_spellings, ensure_case, tracked_cases
+from cases.tracked import add_terms, case_named, case_spellings, ensure_case, tracked_cases
 from cases.updates import case_terms, found_updates, update_counts
 from citations.ingest import add_document
 from cli.app import App
@@ -243,10 +243,10 @@ def cmd_updates(app: App, args: argparse.Namespace) -> int:
 
 def _find_case(session: Session, name: str) -> Case:
     """A case by id or name (any letter case)."""
-    for case in tracked_cases(session):
-        if (name.isdigit() and case.id == int(name)) or case.name.lower() == name.lower().strip():
-            return case
-    raise CommandError(f"no case named {name!r} (see `citewatch case list`)")
+    case = case_named(session, name)
+    if case is None:
+        raise CommandError(f"no case named {name!r} (see `citewatch case list`)")
+    return case
 
 
 def _case_row(case: Case, updates: int) -> dict[str, Any]:

@@ -111,15 +111,10 @@ def stamp_pending(session: Session, config: Config) -> SealSummary:
     return done
 
 
-def file_sha256(path: Path, chunk: int = 4 * 2**20) -> tuple[bytes, int]:
-    """SHA-256 and size of a file, read a chunk at a time."""
-    digest = hashlib.sha256()
-    size = 0
+def file_sha256(path: Path) -> tuple[bytes, int]:
+    """SHA-256 and size of a file."""
     with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-            size += len(block)
-    return digest.digest(), size
+        return hashlib.file_digest(handle, "sha256").digest(), os.fstat(handle.fileno()).st_size
 
 
 def file_path(config: Config, row: EvidenceFile) -> Path:
