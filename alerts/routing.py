@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from alerts.digest import KIND_LABELS, compose, render
 from alerts.mailer import queue
-from alerts.subscriptions import all_recipients, unsubscribe_token
+from alerts.subscriptions import all_recipients, recipient_token
 from config import Config
 from models import AlertEvent, CaseUpdate, Citation, Recipient, RecipientEvent, Subscription
 from models.kinds import EventKind
@@ -54,7 +54,7 @@ def queue_subscriber_digests(session: Session, config: Config, now: datetime) ->
             now,
             base_url=config.web.base_url,
             to=recipient.address,
-            unsubscribe_token=unsubscribe_token(config.home, recipient),
+            unsubscribe_token=recipient_token(config.home, recipient),
         )
         queue(session, config, message, digest.event_ids, now, recipient)
         messages += 1

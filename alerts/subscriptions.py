@@ -18,7 +18,10 @@ from web.security import session_secret
 LANGUAGES = ("en", "ru", "kk")
 # One address, no display name: what SMTP's RCPT TO takes (the mail server checks the rest).
 ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+")
-TOKEN_SALT = "citewatch-unsubscribe"
+# What a recipient's signed token opens: each purpose has its own salt, so an unsubscribe link
+# cannot be used to read a private feed and the other way round.
+UNSUBSCRIBE = "citewatch-unsubscribe"
+FEED = "citewatch-feed"
 
 
 class SubscriptionError(Exception):
@@ -163,20 +166,24 @@ def unsubscribe_everything(session: Session, recipient: Recipient, now: datetime
     recipient.unsubscribed_at = now
 
 
-def _serializer(home: Path) -> URLSafeSerializer:
-    return URLSafeSerializer(session_secret(home), salt=TOKEN_SALT)
+def _serializer(home: Path, purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(session_secret(home), salt=purpose)
 
 
-def unsubscribe_token(home: Path, recipient: Recipient) -> str:
-    """The recipient's token: their id and creation time, signed with the dashboard's secret
-    (`<home>/web-secret`), so nothing secret is stored and a re-used id gets a new token."""
-    return str(_serializer(home).dumps([recipient.id, int(recipient.created_at.timestamp())]))
+def recipient_token(home: Path, recipient: Recipient, purpose: str = UNSUBSCRIBE) -> str:
+    """The recipient's token for one purpose (UNSUBSCRIBE, FEED): their id and creation time,
+    signed with the dashboard's secret (`<home>/web-secret`), so nothing secret is stored and a
+    re-used id gets a new token."""
+    value = [recipient.id, int(recipient.created_at.timestamp())]
+    return str(_serializer(home, purpose).dumps(value))
 
 
-def recipient_for_token(session: Session, home: Path, token: str) -> Recipient | None:
-    """The recipient a token names, None for a forged, mangled or outdated token."""
+def recipient_for_token(
+    session: Session, home: Path, token: str, purpose: str = UNSUBSCRIBE
+) -> Recipient | None:
+    """The recipient a token names, None for a forged, mangled, outdated or other-purpose token."""
     try:
-        value = _serializer(home).loads(token)
+        value = _serializer(home, purpose).loads(token)
     except BadSignature:
         return None
     if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):

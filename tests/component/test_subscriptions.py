@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from alerts.subscriptions import (
+    FEED,
     SubscriptionError,
     add_recipient,
     clean_address,
     find_recipient,
     recipient_for_token,
+    recipient_token,
     remove_recipient,
     subscribe,
-    unsubscribe_token,
 )
 from models import Database
 from models.subscriptions import Cadence, SubscriptionKind
@@ -46,17 +47,22 @@ def test_addresses(text: str, valid: bool) -> None:
 def test_a_token_names_one_recipient_and_dies_with_them(database: Database, tmp_path: Path) -> None:
     with database.session() as session:
         first = add_recipient(session, "a@example.org", "en", NOW)
-        token = unsubscribe_token(tmp_path, first)
+        token = recipient_token(tmp_path, first)
         assert recipient_for_token(session, tmp_path, token) is first
         assert recipient_for_token(session, tmp_path, token[:-1]) is None
         assert recipient_for_token(session, tmp_path / "other-home", token) is None  # other key
+        feed = recipient_token(tmp_path, first, FEED)
+        assert recipient_for_token(session, tmp_path, feed, FEED) is first
+        assert (
+            recipient_for_token(session, tmp_path, feed) is None
+        )  # a feed token unsubscribes no one
         first_id = first.id
         remove_recipient(session, first)
         session.flush()
         again = add_recipient(session, "a@example.org", "en", NOW + timedelta(days=1))
         # The same address again (on SQLite perhaps the same id): the old link does not work.
         assert recipient_for_token(session, tmp_path, token) is None
-        assert again.id != first_id or unsubscribe_token(tmp_path, again) != token
+        assert again.id != first_id or recipient_token(tmp_path, again) != token
 
 
 def test_subscribing_twice_changes_the_cadence_not_the_count(database: Database) -> None:
