@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
 from itertools import groupby
 from urllib.parse import urlsplit
 
@@ -14,17 +15,20 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from alerts.i18n import N_, RecipientLocale, translations
 from config import AlertsConfig, SmtpConfig
 from models import AlertEvent, CaseUpdate, Citation, Snapshot
 from models.base import batches
 from models.copies import Copies, our_copies
 from models.kinds import EventKind
 
+# In English: each label is translated where the message is rendered.
 KIND_LABELS = {
-    EventKind.LINK_DEAD: "dead (confirmed)",
-    EventKind.LINK_DRIFTED: "drifted: the text no longer says what was cited",
-    EventKind.LINK_RECOVERED: "recovered",
+    EventKind.LINK_DEAD: N_("dead (confirmed)"),
+    EventKind.LINK_DRIFTED: N_("drifted: the text no longer says what was cited"),
+    EventKind.LINK_RECOVERED: N_("recovered"),
 }
+BODY = N_("(body)")  # the notes of a link its document cites in the body, not in a note
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,29 @@ class Copy:
 
     snapshot_id: int
     fetched_at: datetime
-    warc: str | None
+    warc_file: str | None
     target_id: int | None = None  # the page's link, whose dashboard page replays the copy
     title: str | None = None  # the copy's title
+    warc_offset: int | None = None
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Copy:
-        warc = (
-            f"{snapshot.warc_file} at offset {snapshot.warc_offset}" if snapshot.warc_file else None
+        offset = snapshot.warc_offset if snapshot.warc_file else None
+        return cls(
+            snapshot.id,
+            snapshot.fetched_at,
+            snapshot.warc_file,
+            snapshot.target_id,
+            snapshot.title,
+            offset,
         )
-        return cls(snapshot.id, snapshot.fetched_at, warc, snapshot.target_id, snapshot.title)
+
+    @property
+    def warc(self) -> str | None:
+        """Where the copy is, in English: "citewatch-….warc.gz at offset 1234"."""
+        if self.warc_offset is None:
+            return self.warc_file
+        return f"{self.warc_file} at offset {self.warc_offset}"
 
 
 @dataclass(frozen=True)
@@ -57,14 +74,18 @@ class NewsItem:
 
 @dataclass(frozen=True)
 class LinkNotice:
-    label: str
-    footnotes: str
+    label: str  # a KIND_LABELS value, in English
+    footnotes: str  # the notes citing the link: "12, 14", or BODY
     url: str
     since: datetime | None
     copy: Copy | None  # our copy: the source as cited
     memento_url: str | None
     current: Copy | None = None  # for a drifted link: the page as it is now
     context: str = ""  # the sentence that cites the link
+
+    @property
+    def in_body(self) -> bool:
+        return self.footnotes == BODY
 
 
 @dataclass
@@ -81,14 +102,21 @@ class Digest:
 
     @property
     def summary(self) -> str:
+        """What the message holds, in English: "3 case updates, 2 link alerts"."""
+        return self.summary_in(RecipientLocale.of())
+
+    def summary_in(self, local: RecipientLocale) -> str:
+        """What the message holds, in the recipient's language."""
         news = sum(len(items) for items in self.cases.values())
         links = sum(len(notices) for _, notices in self.documents)
         parts = []
         if news:
-            parts.append(f"{news} case update{'s' * (news != 1)}")
+            text = local.ngettext("%(num)s case update", "%(num)s case updates", news)
+            parts.append(text % {"num": local.number(news)})
         if links:
-            parts.append(f"{links} link alert{'s' * (links != 1)}")
-        return ", ".join(parts) or "nothing new"
+            text = local.ngettext("%(num)s link alert", "%(num)s link alerts", links)
+            parts.append(text % {"num": local.number(links)})
+        return ", ".join(parts) or local.gettext("nothing new")
 
 
 def unqueued_events(session: Session) -> list[AlertEvent]:
@@ -171,7 +199,7 @@ def _link_notices(
         snapshot = found.cited if found is not None else None
         for document_id, group in groupby(citations[event.target_id or 0], lambda c: c.document_id):
             cited = list(group)
-            notes = ", ".join(dict.fromkeys(c.footnote for c in cited if c.footnote)) or "(body)"
+            notes = ", ".join(dict.fromkeys(c.footnote for c in cited if c.footnote)) or BODY
             notice = LinkNotice(
                 KIND_LABELS[event.kind],
                 notes,
@@ -186,13 +214,20 @@ def _link_notices(
     return [grouped[document_id] for document_id in sorted(grouped)]
 
 
-_templates = Environment(
-    loader=PackageLoader("alerts", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+@cache
+def _templates(language: str) -> Environment:
+    """The templates with one language's messages (`_()`, `ngettext()`, `{% trans %}`)."""
+    environment = Environment(
+        loader=PackageLoader("alerts", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    messages = translations(language)
+    environment.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
 def render(
@@ -204,21 +239,33 @@ def render(
     base_url: str = "",
     to: str | None = None,
     unsubscribe_token: str = "",
+    *,
+    language: str = "en",
+    zone: str = "UTC",
 ) -> EmailMessage:
     """The digest as a multipart/alternative message (plain text first, then HTML).
+
+    In the recipient's `language` (one of config.schema.LANGUAGES), with dates and times in their
+    `zone` (an IANA name); what sources and documents say is quoted as written. ValueError for
+    an unknown language or zone.
 
     With `base_url` (config [web] base_url), every "our copy" is a link to the dashboard's page
     of the link (`{base_url}/links/{target_id}`), where the copy is replayed. `to`: one
     subscriber's address (default: `[alerts] recipients`); with their `unsubscribe_token` and a
     base_url the message carries RFC 8058 one-click List-Unsubscribe headers and the same link
     in its text."""
-    subject = f"{alerts.subject_prefix} {'test message' if test else digest.summary}".strip()
+    local = RecipientLocale.of(language, zone)
+    summary = local.gettext("test message") if test else digest.summary_in(local)
+    subject = f"{alerts.subject_prefix} {summary}".strip()
     base = base_url.rstrip("/")
     unsubscribe_url = (
         f"{base}/unsubscribe/{unsubscribe_token}" if base and unsubscribe_token else ""
     )
     context = {
         "digest": digest,
+        "summary": summary,
+        "local": local,
+        "language": language,
         "now": now,
         "test": test,
         "base_url": base,
@@ -233,6 +280,8 @@ def render(
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or "citewatch")
-    message.set_content(_templates.get_template("digest.txt").render(context))
-    message.add_alternative(_templates.get_template("digest.html").render(context), subtype="html")
+    templates = _templates(language)
+    message.set_content(templates.get_template("digest.txt").render(context))
+    message.add_alternative(templates.get_template("digest.html").render(context), subtype="html")
+    message["Content-Language"] = language  # after the parts: set_content clears Content-*
     return message

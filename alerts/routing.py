@@ -1,5 +1,6 @@
 """Per-recipient digests: each subscriber's events (those their subscriptions cover, not yet in
-their ledger), immediately after a run or once a day, each event at most once per recipient."""
+their ledger), immediately after a run or once a day, each event at most once per recipient,
+in their language and time zone: an e-mail, a channel's text, or one webhook body per event."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from alerts.delivery import JSON, TEXT, language_and_zone, queue
 from alerts.digest import KIND_LABELS, compose, render
-from alerts.mailer import queue
 from alerts.subscriptions import all_recipients, recipient_token
+from alerts.webhooks import event_body
 from config import Config
 from models import AlertEvent, CaseUpdate, Citation, Recipient, RecipientEvent, Subscription
 from models.kinds import EventKind
-from models.subscriptions import Cadence, SubscriptionKind
+from models.subscriptions import Cadence, SubscriptionKind, is_email
 
 # A daily digest is due a day after the last one, less an hour: cron starts a little early or
 # late from night to night, and a run a few seconds short of 24 hours must not skip a day.
@@ -46,17 +48,35 @@ def queue_subscriber_digests(session: Session, config: Config, now: datetime) ->
             recipient.daily_digest_at = now
         whole = any(s.kind == SubscriptionKind.ALL for s in recipient.subscriptions)
         documents = None if whole else _subscribed_documents(recipient)
+        channel = config.channels.get(recipient.address)
+        if channel is not None and channel.webhook:  # systems: one signed body per event
+            for event in events:
+                body = event_body(session, config, event, documents)
+                queue(session, config, body, str(event.kind), [event.id], now, recipient, JSON)
+                messages += 1
+            routed.update(event.id for event in events)
+            continue
         digest = compose(session, events, documents)
+        language, zone = language_and_zone(config, recipient)
         message = render(
             digest,
             config.smtp,
             config.alerts,
             now,
             base_url=config.web.base_url,
-            to=recipient.address,
+            to=recipient.address if is_email(recipient.address) else None,
             unsubscribe_token=recipient_token(config.home, recipient),
+            language=language,
+            zone=zone,
         )
-        queue(session, config, message, digest.event_ids, now, recipient)
+        subject = str(message["Subject"])
+        if is_email(recipient.address):
+            queue(session, config, message, subject, digest.event_ids, now, recipient)
+        else:  # a channel's text: the digest's plain text, links to our copies included
+            text = message.get_body(("plain",))
+            assert text is not None
+            content = str(text.get_content()).encode()
+            queue(session, config, content, subject, digest.event_ids, now, recipient, TEXT)
         messages += 1
         routed.update(digest.event_ids)
     return Routed(messages, len(routed))

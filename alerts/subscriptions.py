@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from cases.tracked import case_named
+from config.channels import NAME as CHANNEL_NAME
+from config.schema import LANGUAGES
 from models import Case, Document, OutboxMessage, Recipient, RecipientEvent, Subscription
-from models.subscriptions import Cadence, SubscriptionKind
+from models.subscriptions import Cadence, SubscriptionKind, is_email
 from web.security import session_secret
 
-LANGUAGES = ("en", "ru", "kk")
 # One address, no display name: what SMTP's RCPT TO takes (the mail server checks the rest).
 ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\].]+")
 # What a recipient's signed token opens: each purpose has its own salt, so an unsubscribe link
@@ -29,22 +32,45 @@ class SubscriptionError(Exception):
 
 
 def clean_address(text: str) -> str:
-    """The address as stored (lower-case domain), or SubscriptionError."""
+    """The address as stored (an e-mail address with a lower-case domain, or a channel's
+    name), or SubscriptionError."""
     address = text.strip()
+    if not is_email(address):
+        if not CHANNEL_NAME.fullmatch(address.lower()):
+            raise SubscriptionError(f"{text!r} is neither an e-mail address nor a channel's name")
+        return address.lower()
     if not ADDRESS.fullmatch(address):
         raise SubscriptionError(f"{text!r} is not an e-mail address")
     local, _, domain = address.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
-def add_recipient(session: Session, address: str, language: str, now: datetime) -> Recipient:
-    """A new recipient; SubscriptionError if the address is taken or the language unknown."""
+def add_recipient(
+    session: Session,
+    address: str,
+    language: str,
+    now: datetime,
+    channels: Collection[str] = (),
+    timezone: str | None = None,
+) -> Recipient:
+    """A new recipient: an e-mail address or the name of one of the configured `channels`;
+    SubscriptionError if the address is taken, the channel, language or time zone unknown."""
     address = clean_address(address)
+    if not is_email(address) and address not in channels:
+        known = ", ".join(sorted(channels)) or "none configured"
+        raise SubscriptionError(
+            f"no channel named {address} in the configuration ([channels]; known: {known})"
+        )
     if language not in LANGUAGES:
         raise SubscriptionError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SubscriptionError(f"unknown time zone {timezone!r} (say, Asia/Almaty)") from None
     if session.scalar(select(Recipient).where(Recipient.address == address)) is not None:
         raise SubscriptionError(f"{address} is already a recipient")
-    recipient = Recipient(address=address, language=language, created_at=now)
+    recipient = Recipient(address=address, language=language, timezone=timezone, created_at=now)
     session.add(recipient)
     session.flush()
     return recipient
@@ -136,6 +162,16 @@ def subscribe(
     recipient.subscriptions.append(subscription)
     session.flush()
     return subscription, True
+
+
+def describe(session: Session, subscription: Subscription) -> str:
+    """What a subscription covers, in a few words: case 'NAME', document N, everything."""
+    if subscription.kind == SubscriptionKind.CASE and subscription.case_id is not None:
+        case = session.get(Case, subscription.case_id)
+        return f"case {case.name!r}" if case else f"case {subscription.case_id}"
+    if subscription.kind == SubscriptionKind.DOCUMENT:
+        return f"document {subscription.document_id}"
+    return "everything"
 
 
 def unsubscribe(

@@ -6,7 +6,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.mailer import DeliveryError, send_test_message
+from alerts.delivery import send_test_message
+from alerts.mailer import DeliveryError
+from alerts.subscriptions import SubscriptionError, find_recipient
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
@@ -42,11 +44,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    alerts = commands.add_parser("alerts", help="alert e-mails")
+    alerts = commands.add_parser("alerts", help="alert digests: e-mail, channels, webhooks")
     sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
-    sub.add_parser("test", help="send a test message to the recipients").set_defaults(
-        handler=cmd_alerts_test
+    test = sub.add_parser(
+        "test", help="send a test message to [alerts] recipients, or to one recipient (--to)"
     )
+    test.add_argument(
+        "--to", metavar="RECIPIENT", help="a recipient's address or channel, in their language"
+    )
+    test.set_defaults(handler=cmd_alerts_test)
     sub.add_parser("send", help="send the digest of unsent events now").set_defaults(
         handler=cmd_alerts_send
     )
@@ -124,13 +130,18 @@ def _announce_next(app: App) -> None:
 
 
 def cmd_alerts_test(app: App, args: argparse.Namespace) -> int:
-    """citewatch alerts test"""
-    smtp, alerts = app.config.smtp, app.config.alerts
+    """citewatch alerts test [--to RECIPIENT]"""
     try:
-        send_test_message(app.config, app.clock())
-    except DeliveryError as exc:
+        if args.to:
+            with app.database.session() as session:
+                recipient = find_recipient(session, args.to)
+                session.expunge(recipient)
+        else:
+            recipient = None
+        where = send_test_message(app.config, app.clock(), recipient)
+    except (DeliveryError, SubscriptionError) as exc:
         raise CommandError(str(exc)) from None
-    say(app.out, f"Test message sent to {', '.join(alerts.recipients)} via {smtp.host}.")
+    say(app.out, f"Test message sent to {where}.")
     return 0
 
 

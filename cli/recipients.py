@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from alerts.subscriptions import (
-    LANGUAGES,
     SubscriptionError,
     add_recipient,
     all_recipients,
+    describe,
     find_case,
     find_document,
     find_recipient,
@@ -21,13 +21,17 @@ from alerts.subscriptions import (
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
-from models import Case, Document, Recipient, Session, Subscription
-from models.subscriptions import Cadence, SubscriptionKind
+from config import Config
+from config.schema import LANGUAGES
+from models import Case, Document, Recipient, Session
+from models.subscriptions import Cadence, SubscriptionKind, is_email
 
 T = TypeVar("T")
 RECIPIENT_COLUMNS = (
     Column("address", "Address", {"no_wrap": True}),
+    Column("kind", "Kind", {"no_wrap": True}),
     Column("language", "Language", {"no_wrap": True}),
+    Column("timezone", "Time zone", {"no_wrap": True}),
     Column("status", "Status", {"no_wrap": True}),
     Column("subscriptions", "Subscriptions", {"overflow": "fold"}),
 )
@@ -38,8 +42,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     recipient = commands.add_parser("recipient", help="people who receive the alert digests")
     sub = recipient.add_subparsers(dest="recipient_command", required=True, metavar="COMMAND")
     add = sub.add_parser("add", help="add a recipient (then `citewatch subscribe` them)")
-    add.add_argument("address", help="the e-mail address")
-    add.add_argument("--language", choices=LANGUAGES, default="en", help="(default en)")
+    add.add_argument(
+        "address", help="an e-mail address, or the name of a channel of the config ([channels])"
+    )
+    add.add_argument(
+        "--language", choices=LANGUAGES, help="of their digests (default [alerts] language)"
+    )
+    add.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="of the dates in their digests, say Asia/Almaty (default [alerts] timezone)",
+    )
     add.set_defaults(handler=cmd_recipient_add)
     listing = sub.add_parser("list", help="the recipients and their subscriptions")
     listing.add_argument("--format", choices=FORMATS, default="table")
@@ -82,17 +95,28 @@ def _scope(parser: argparse.ArgumentParser, required: bool) -> None:
 
 
 def cmd_recipient_add(app: App, args: argparse.Namespace) -> int:
-    """citewatch recipient add EMAIL [--language en|ru|kk]"""
+    """citewatch recipient add EMAIL_OR_CHANNEL [--language en|ru|kk] [--timezone ZONE]"""
+    config = app.config
+    language = args.language or config.alerts.language
     with app.database.session() as session:
-        recipient = _do(lambda: add_recipient(session, args.address, args.language, app.clock()))
-        say(app.out, f"Added recipient {recipient.address} ({recipient.language}).")
+        recipient = _do(
+            lambda: add_recipient(
+                session, args.address, language, app.clock(), config.channels, args.timezone
+            )
+        )
+        channel = config.channels.get(recipient.address)
+        kind = (
+            f"channel, {channel.service}, " if channel and not is_email(recipient.address) else ""
+        )
+        zone = recipient.timezone or config.alerts_timezone
+        say(app.out, f"Added recipient {recipient.address} ({kind}{recipient.language}, {zone}).")
     return 0
 
 
 def cmd_recipient_list(app: App, args: argparse.Namespace) -> int:
     """citewatch recipient list [--format table|csv|json]"""
     with app.database.session() as session:
-        rows = [_recipient_row(session, r) for r in all_recipients(session)]
+        rows = [_recipient_row(session, app.config, r) for r in all_recipients(session)]
     list_rows(
         app.out,
         app.err,
@@ -124,7 +148,7 @@ def cmd_subscribe(app: App, args: argparse.Namespace) -> int:
         subscription, created = subscribe(
             session, recipient, kind, args.cadence, app.clock(), case, document
         )
-        what = _describe(session, subscription)
+        what = describe(session, subscription)
         verb = "Subscribed" if created else "Updated: subscribed"
         say(app.out, f"{verb} {recipient.address} to {what} ({subscription.cadence}).")
     return 0
@@ -165,22 +189,17 @@ def _do(action: Callable[[], T]) -> T:
         raise CommandError(str(exc)) from None
 
 
-def _describe(session: Session, subscription: Subscription) -> str:
-    if subscription.kind == SubscriptionKind.CASE and subscription.case_id is not None:
-        case = session.get(Case, subscription.case_id)
-        return f"case {case.name!r}" if case else f"case {subscription.case_id}"
-    if subscription.kind == SubscriptionKind.DOCUMENT:
-        return f"document {subscription.document_id}"
-    return "everything"
-
-
-def _recipient_row(session: Session, recipient: Recipient) -> dict[str, Any]:
+def _recipient_row(session: Session, config: Config, recipient: Recipient) -> dict[str, Any]:
+    channel = None if is_email(recipient.address) else config.channels.get(recipient.address)
+    kind = "e-mail" if is_email(recipient.address) else "channel (not configured)"
     return {
         "address": recipient.address,
+        "kind": f"channel ({channel.service})" if channel else kind,
         "language": recipient.language,
+        "timezone": recipient.timezone or config.alerts_timezone,
         "status": "unsubscribed" if recipient.unsubscribed_at else "active",
         "created_at": recipient.created_at.isoformat(timespec="seconds"),
         "subscriptions": "; ".join(
-            f"{_describe(session, s)} ({s.cadence})" for s in recipient.subscriptions
+            f"{describe(session, s)} ({s.cadence})" for s in recipient.subscriptions
         ),
     }

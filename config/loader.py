@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from config.channels import ENV_PREFIX as CHANNEL_PREFIX
+from config.channels import parse_channels
 from config.schema import SECTIONS, Config
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 ENV_PREFIX = "CITEWATCH_"
 # Variables that select the file and the data directory rather than a setting inside them.
 LOCATOR_VARIABLES = {"CITEWATCH_CONFIG", "CITEWATCH_HOME"}
+CHANNELS = "channels"  # a table of named channels (config/channels.py), not a fixed section
 DEFAULT_CONFIG_NAME = "citewatch.toml"
 DEFAULT_HOME_NAME = "citewatch-data"
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -43,14 +46,19 @@ def load_config(
     path = _config_file(config_path, env, cwd)
     values: dict[str, dict[str, Any]] = _read_toml(path) if path else {}
     for name, raw in env.items():
-        if name.startswith(ENV_PREFIX) and name not in LOCATOR_VARIABLES:
+        ours = name.startswith(ENV_PREFIX) and name not in LOCATOR_VARIABLES
+        if ours and not name.startswith(CHANNEL_PREFIX):  # parse_channels reads those
             _apply_env(values, name, raw)
+    try:
+        channels = parse_channels(values.pop(CHANNELS, {}), env)
+    except ValueError as exc:
+        raise ConfigError(f"{path or 'environment'}: {exc}") from None
     home_dir = home or (Path(env["CITEWATCH_HOME"]) if env.get("CITEWATCH_HOME") else None)
     home_dir = (home_dir or cwd / DEFAULT_HOME_NAME).expanduser()
     if not home_dir.is_absolute():
         home_dir = cwd / home_dir
     sections = {name: _build_section(name, values.get(name, {})) for name in SECTIONS}
-    return Config(home=home_dir, source=path, **sections)
+    return Config(home=home_dir, source=path, channels=channels, **sections)
 
 
 def from_environment(config_path: Path | None = None, home: Path | None = None) -> Config:
@@ -88,8 +96,9 @@ def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     for section, table in data.items():
-        if section not in SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(SECTIONS)}")
+        if section not in SECTIONS and section != CHANNELS:
+            known = ", ".join([*SECTIONS, CHANNELS])
+            raise ConfigError(f"{path}: unknown section [{section}]; known: {known}")
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{section}] must be a table")
     return data

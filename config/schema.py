@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.channels import Channel
 from config.cron import cron_trigger
 from config.hosts import covering
+
+LANGUAGES = ("en", "ru", "kk")  # of digests and the dashboard
 
 # Query parameters that only track the reader, never select content. A name ending in "*" is a
 # prefix, "name=value" drops the parameter only with that value (ref=embed_post is Facebook's
@@ -328,15 +332,34 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    """Who gets the digest."""
+    """Who gets the digest, in which language and time zone, and how channels are reached."""
 
     recipients: tuple[str, ...] = ()
     subject_prefix: str = "[citewatch]"
+    language: str = "en"  # of the digest to `recipients`, and of new recipients by default
+    timezone: str = ""  # of the dates in digests; empty: [schedule] timezone
+    channel_timeout: float = 30.0  # seconds for a channel or webhook to answer
+    telegram_api: str = ""  # a self-hosted Telegram Bot API server; empty: api.telegram.org
 
     def __post_init__(self) -> None:
         for address in self.recipients:
             if "@" not in address:
                 raise ValueError(f"recipients: {address!r} is not an e-mail address")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        if self.timezone:
+            _check_zone(self.timezone)
+        if self.channel_timeout <= 0:
+            raise ValueError("channel_timeout must be positive")
+        if self.telegram_api and not self.telegram_api.startswith(("http://", "https://")):
+            raise ValueError("telegram_api must be an http(s) URL")
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
 
 
 @dataclass(frozen=True)
@@ -348,10 +371,7 @@ class ScheduleConfig:
     misfire_grace_minutes: int = 60  # a run missed (machine asleep) still starts this late
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        _check_zone(self.timezone)
         try:
             cron_trigger(self.cron)
         except ValueError as exc:
@@ -442,6 +462,12 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     web: WebConfig = field(default_factory=WebConfig)
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
+    channels: Mapping[str, Channel] = field(default_factory=dict)  # [channels], by name
+
+    @property
+    def alerts_timezone(self) -> str:
+        """The time zone of digest dates unless a recipient has their own."""
+        return self.alerts.timezone or self.schedule.timezone
 
     @property
     def database_url(self) -> str:

@@ -30,7 +30,8 @@ class JobRun(Base):
 
 
 class OutboxMessage(Base):
-    """A digest e-mail, kept as an .eml file until the mail server has accepted it."""
+    """A digest (an e-mail, a channel's text, a webhook's event), kept as a file until the
+    server or channel has accepted it."""
 
     __tablename__ = "outbox"
 
@@ -42,7 +43,10 @@ class OutboxMessage(Base):
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("recipients.id", ondelete="SET NULL"), index=True
     )
-    file: Mapped[str] = mapped_column(String(100))  # in <home>/outbox, named from the id
+    # In <home>/outbox, named from the id: NNNNNNNN.eml (e-mail), .txt (a channel's text),
+    # .json (a webhook's event).
+    file: Mapped[str] = mapped_column(String(100))
+    parts_sent: Mapped[int] = mapped_column(default=0, server_default="0")  # of a split text
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -28,13 +28,16 @@ class Cadence(StrEnum):
 
 
 class Recipient(Base):
-    """A person who receives digests. Their unsubscribe token is derived (signed), not stored."""
+    """Who receives digests: an e-mail address, or the name of a channel of the config
+    (`[channels]`: a Telegram chat, a Slack room, a signed webhook...), whose secrets stay in
+    the config. Their unsubscribe and feed tokens are derived (signed), not stored."""
 
     __tablename__ = "recipients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(320), unique=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)  # or a channel's name
     language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: [alerts] timezone
     created_at: Mapped[datetime]
     unsubscribed_at: Mapped[datetime | None]  # via the link in a message: nothing more is sent
     daily_digest_at: Mapped[datetime | None]  # the last digest carrying daily events
@@ -78,3 +81,8 @@ class RecipientEvent(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime | None]
+
+
+def is_email(address: str) -> bool:
+    """Whether a recipient's address is an e-mail address (else it names a channel)."""
+    return "@" in address

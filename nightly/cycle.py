@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from alerts.delivery import deliver, language_and_zone, queue
 from alerts.digest import compose, render, unqueued_events
-from alerts.mailer import NO_RECIPIENTS, deliver, queue
 from alerts.routing import queue_subscriber_digests
 from alerts.subscriptions import any_recipient
 from config import Config, child_environment
@@ -216,17 +216,25 @@ def send_digest(database: Database, config: Config, clock: Clock, now: str | Non
             queued = len(events)
             if events:
                 digest = compose(session, events)
+                language, zone = language_and_zone(config, None)
                 message = render(
-                    digest, config.smtp, config.alerts, clock(), base_url=config.web.base_url
+                    digest,
+                    config.smtp,
+                    config.alerts,
+                    clock(),
+                    base_url=config.web.base_url,
+                    language=language,
+                    zone=zone,
                 )
-                queue(session, config, message, digest.event_ids, clock())
+                subject = str(message["Subject"])
+                queue(session, config, message, subject, digest.event_ids, clock())
     delivery = deliver(database, config, clock())
     counts = {"events": queued, "sent": delivery.sent, "pending": delivery.pending}
     if delivery.error is None:
         return StepResult(StepStatus.OK, counts)
-    # No server configured is a choice (read the outbox); a server that refuses is a failure.
-    configured = config.smtp.host and delivery.error != NO_RECIPIENTS
-    status = StepStatus.FAILED if configured else StepStatus.DEFERRED
+    # No server or recipient configured is a choice (read the outbox); a destination that
+    # refuses or cannot be reached is a failure.
+    status = StepStatus.FAILED if delivery.failures else StepStatus.DEFERRED
     return StepResult(status, counts, f"{delivery.error}; {delivery.pending} kept in the outbox")
 
 

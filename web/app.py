@@ -15,6 +15,7 @@ from config.clock import Clock, utc_now
 from models import Database
 from web import auth, i18n, pages, replay, security
 from web.context import Web, templates
+from web.pages import feeds
 
 
 def create_app(
@@ -29,6 +30,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/", lambda request: RedirectResponse("/documents", status_code=303)),
         *pages.routes(),
+        *feeds.routes,
         *auth.routes,
         *i18n.routes,
         Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),

@@ -251,7 +251,7 @@ class AuthMiddleware:
         if (
             scope[SCOPE_KEY] is None
             and path not in PUBLIC_PATHS
-            and not ONE_CLICK_PATH.fullmatch(path)  # a subscriber unsubscribing
+            and not ONE_CLICK_PATH.fullmatch(path)  # unsubscribing, a private feed: signed tokens
         ):
             query = scope.get("query_string", b"").decode("latin-1")
             back = path + (f"?{query}" if query else "")

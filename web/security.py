@@ -35,7 +35,14 @@ SESSION_DAYS = 14
 CSRF_MESSAGE = "This form has expired or did not come from this site; reload it and try again."
 # RFC 8058's one-click unsubscribe (web.pages.unsubscribe): a bare POST from a mail provider,
 # without session or CSRF token; the signed token in the path is what authorises it.
-ONE_CLICK_PATH = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")
+UNSUBSCRIBE_PATH = re.compile(r"/unsubscribe/[A-Za-z0-9_.\-]+")
+# A private Atom feed (web.pages.feeds): feed readers cannot sign in, so the page decides who
+# reads: a signed-in user, or a recipient's signed feed token in `?token=`; anything else gets a
+# 404 (with no token at all, the login page). No exemption from CSRF: a POST there without the
+# session's token is refused as anywhere else, so only GET and HEAD (all that is routed) pass.
+FEED_PATH = re.compile(r"/feeds/(?:case|document)/[0-9]+\.atom")
+# What web.auth lets through without a session: the pages that check a signed token themselves.
+ONE_CLICK_PATH = re.compile(f"{UNSUBSCRIBE_PATH.pattern}|{FEED_PATH.pattern}")
 
 
 # --- the replay origin and the headers -----------------------------------------------------
@@ -171,7 +178,7 @@ class CSRFMiddleware:
         if (
             scope["type"] != "http"
             or scope["method"] not in UNSAFE_METHODS
-            or ONE_CLICK_PATH.fullmatch(scope.get("path", ""))
+            or UNSUBSCRIBE_PATH.fullmatch(scope.get("path", ""))
         ):
             await self.app(scope, receive, send)
             return

@@ -9,9 +9,6 @@ night's digest step (`citewatch alerts send`, the nightly cycle's last step) rou
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,110 +17,30 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from config import from_environment
-from models import AlertEvent, Case, CaseUpdate, Citation, Database, Recipient, RecipientEvent
+from models import Recipient, RecipientEvent
 from models.kinds import EventKind
-from models.targets import ensure_targets
-from tests.support.smtp import MailServer, text_of
-from tests.support.workspace import TEST_CONFIG, Workspace
+from tests.support.alert_story import OTHER, YENSEBEK, Story, alert_story
+from tests.support.smtp import text_of
 from web.app import create_app
 
 BASE_URL = "https://citewatch.example.org"
 LAWYER, AUTHOR = "lawyer@example.org", "author@example.org"
-YENSEBEK, OTHER = "Temirlan Yensebek", "Marat Zhylanbaev"
-
-
-@dataclass
-class Story:
-    workspace: Workspace
-    mail: MailServer
-    database: Database
-    urls: dict[str, str]  # name: a link of the briefing (doc 1: a, b) or the other report (c)
-
-    def send(self, when: str) -> str:
-        """The digest step at `when`; its output."""
-        run = self.workspace.cli("--now", when, "alerts", "send")
-        assert run.code == 0, run.err
-        return run.out
-
-    def event(self, kind: EventKind, when: str, link: str = "", case: str = "") -> int:
-        """An event as detection writes it: a link's state change or news on a case."""
-        detected = datetime.fromisoformat(when)
-        with self.database.session() as session:
-            if case:
-                url = f"https://vlast.kz/news/{case.split()[0].lower()}-{detected:%d%H%M}"
-                target = ensure_targets(session, [url], detected)[url]
-                case_id = session.scalar(select(Case.id).where(Case.name == case))
-                assert case_id is not None
-                update = CaseUpdate(
-                    case_id=case_id,
-                    target_id=target.id,
-                    kind="new",
-                    url=url,
-                    title=f"News on {case} of {detected:%d %B %H:%M}",
-                    matched=case,
-                    found_at=detected,
-                )
-                session.add(update)
-                session.flush()
-                row = AlertEvent(
-                    kind=kind, detected_at=detected, target_id=target.id, case_update_id=update.id
-                )
-            else:
-                target_id = session.scalar(
-                    select(Citation.target_id).where(Citation.url == self.urls[link])
-                )
-                row = AlertEvent(
-                    kind=kind, detected_at=detected, target_id=target_id, since=detected
-                )
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def inbox(self) -> dict[str, list[EmailMessage]]:
-        """The messages received since last asked, per envelope recipient."""
-        received: dict[str, list[EmailMessage]] = {}
-        for message in self.mail.take():
-            received.setdefault(str(message["X-Envelope-To"]), []).append(message)
-        return received
 
 
 @pytest.fixture
 def story(tmp_path: Path, database_url: str) -> Iterator[Story]:
-    mail = MailServer()
-    mail.start()
-    config = TEST_CONFIG + (
-        f'\n[smtp]\nhost = "127.0.0.1"\nport = {mail.port}\nsecurity = "none"\n'
-        'sender = "citewatch@example.org"\n'
+    config = (
         # Once recipients are in the database, the configured list is no longer used.
-        '\n[alerts]\nrecipients = ["everything@example.org"]\n'
-        f'\n[web]\nbase_url = "{BASE_URL}"\n'
+        f'\n[alerts]\nrecipients = ["everything@example.org"]\n\n[web]\nbase_url = "{BASE_URL}"\n'
     )
-    workspace = Workspace(tmp_path, database_url, config)
-    urls = {
-        "a": "https://orda.kz/ru/a-closed-trial",
-        "b": "https://vlast.kz/novosti/b-the-sentence",
-        "c": "https://kaztag.kz/ru/c-another-report",
-    }
-    briefing = workspace.document([urls["a"], urls["b"]], "briefing.txt")
-    other = workspace.document([urls["c"]], "other.txt")
-    for step in (
-        ("add", str(briefing)),
-        ("add", str(other)),
-        ("case", "add", YENSEBEK),
-        ("case", "add", OTHER),
+    steps = [
         ("recipient", "add", LAWYER, "--language", "ru"),
         ("recipient", "add", AUTHOR),
         ("subscribe", LAWYER, "--case", YENSEBEK, "--daily"),
         ("subscribe", AUTHOR, "--document", "1"),
-    ):
-        run = workspace.cli("--now", "2025-02-28T12:00:00+00:00", *step)
-        assert run.code == 0, run.err
-    database = workspace.database()
-    try:
-        yield Story(workspace, mail, database, urls)
-    finally:
-        mail.stop()
-        database.dispose()
+    ]
+    with alert_story(tmp_path, database_url, config, steps) as told:
+        yield told
 
 
 def test_each_recipient_gets_only_their_events_once_until_they_unsubscribe(story: Story) -> None:
@@ -246,7 +163,18 @@ def test_a_refused_address_waits_and_the_others_still_go(story: Story) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("recipient", "add", "not-an-address"), "'not-an-address' is not an e-mail address"),
+        (
+            ("recipient", "add", "not an address"),
+            "'not an address' is neither an e-mail address nor a channel's name",
+        ),
+        (
+            ("recipient", "add", "newsroom"),
+            "no channel named newsroom in the configuration ([channels]; known: none configured)",
+        ),
+        (
+            ("recipient", "add", "a@example.org", "--timezone", "Mars/Base"),
+            "unknown time zone 'Mars/Base' (say, Asia/Almaty)",
+        ),
         (("recipient", "add", LAWYER), f"{LAWYER} is already a recipient"),
         (("recipient", "remove", "nobody@example.org"), "no recipient nobody@example.org"),
         (("subscribe", "nobody@example.org", "--all"), "no recipient nobody@example.org"),

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from models import CrawlRun, JobRun, OutboxMessage, Source
+from models import CrawlRun, JobRun, OutboxMessage, Recipient, Source
+from tests.support.receivers import BotApi
 from tests.support.smtp import MailServer, text_of
 from tests.support.workspace import TEST_CONFIG, Workspace
 from tests.web.conftest import Desk, open_desk
@@ -183,3 +185,46 @@ def test_a_test_message_reaches_the_mail_server(mailing_desk: Desk, mail: MailSe
 def test_a_test_message_needs_the_csrf_token(desk: Desk) -> None:
     answer = desk.client.post("/alerts/test", data={})
     assert answer.status_code == 403
+
+
+def test_the_recipients_and_channels_are_listed_and_each_can_be_tested(tmp_path: Path) -> None:
+    bot = BotApi()
+    token = "123456789:AAF-secretOfTheBot_0123456789"
+    config = TEST_CONFIG + (
+        f'\n[alerts]\ntelegram_api = "{bot.url}"\n'
+        f'\n[channels]\nnewsroom = "tgram://{token}/-1001234567890"\n'
+    )
+    workspace = Workspace(tmp_path, f"sqlite:///{tmp_path / 'citewatch.db'}", config)
+    for step in (
+        ("recipient", "add", "newsroom", "--language", "kk"),
+        ("subscribe", "newsroom", "--all", "--daily"),
+        ("recipient", "add", "lawyer@example.org", "--timezone", "Europe/Berlin"),
+    ):
+        assert workspace.cli(*step).code == 0
+    desk = open_desk(workspace)
+    try:
+        page = desk.client.get("/alerts").text
+        recipients = page.split("<h2>Recipients</h2>")[1].split("<h2>Channels</h2>")[0]
+        assert "newsroom" in recipients and "channel (tgram)" in recipients
+        assert "everything (daily)" in recipients and "Asia/Almaty" in recipients
+        assert "lawyer@example.org" in recipients and "Europe/Berlin" in recipients
+        assert "<li>newsroom: tgram</li>" in page
+        assert token.split(":")[1] not in page  # the channel's URL is never shown
+        with desk.database.session() as session:
+            newsroom = session.scalar(select(Recipient.id).where(Recipient.address == "newsroom"))
+        answer = desk.client.post(
+            "/alerts/test", data={"csrf_token": csrf(page), "recipient": str(newsroom)}
+        )
+        assert "Test message sent to channel newsroom (tgram)" in answer.text
+        [text] = bot.texts()
+        assert "citewatch" in text
+        bot.down = True
+        answer = desk.client.post(
+            "/alerts/test", data={"csrf_token": csrf(page), "recipient": str(newsroom)}
+        )
+        assert "The test message was not sent: channel newsroom (tgram)" in answer.text
+        assert token.split(":")[1] not in answer.text
+    finally:
+        desk.client.close()
+        desk.database.dispose()
+        bot.close()
