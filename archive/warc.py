@@ -155,6 +155,7 @@ class WarcWriter:
     clock: Clock = field(default=lambda: datetime.now(UTC))
     record_ids: RecordIds = field(default=lambda: f"<urn:uuid:{uuid.uuid4()}>")
     info: dict[str, str] = field(default_factory=dict)
+    prefix: str = PREFIX  # of the file names: a worker's own, where several share a directory
     _current: _OpenFile | None = None
     _sequence: int = 0
     failure: str | None = None  # why the writer stopped, after a failed write
@@ -389,7 +390,7 @@ class WarcWriter:
         stamp = self.clock().astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
         while True:
             self._sequence += 1
-            final = self.directory / f"{PREFIX}-{stamp}-{self._sequence:05d}{SUFFIX}"
+            final = self.directory / f"{self.prefix}-{stamp}-{self._sequence:05d}{SUFFIX}"
             temporary = final.with_name(final.name + OPEN_SUFFIX)
             if final.exists():
                 continue
@@ -423,10 +424,11 @@ class WarcWriter:
         return opened
 
 
-def recover(directory: Path) -> list[Path]:
-    """Finish files a killed process left open: keep their whole records, then rename them."""
+def recover(directory: Path, prefix: str = PREFIX) -> list[Path]:
+    """Finish the files with this prefix a killed process left open: keep their whole records,
+    then rename them (another prefix's open file may be a live worker's: never touched)."""
     finished = []
-    for temporary in sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}")):
+    for temporary in sorted(directory.glob(f"{prefix}-*{SUFFIX}{OPEN_SUFFIX}")):
         good = _readable_length(temporary)
         with temporary.open("r+b") as handle:
             handle.truncate(good)

@@ -30,7 +30,11 @@ class App:
         """The configured database, created and upgraded to the current schema on first use."""
         if self._database is None:
             self._ensure_home()
-            database = Database(self.config.database_url, echo=self.config.database.echo)
+            database = Database(
+                self.config.database_url,
+                echo=self.config.database.echo,
+                pool=self.config.database,
+            )
             database.ensure_schema()
             self._database = database
         return self._database

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +15,7 @@ from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
 from config.clock import utc_now
+from fleet.coordinator import Progress
 from models import Database, JobRun
 from nightly.cycle import CycleBusy, run_cycle, send_digest
 from nightly.runs import recent_job_runs
@@ -32,6 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     nightly = commands.add_parser(
         "nightly", help="the nightly cycle: archive, check, watch, send the digest"
     )
+    _distributed_option(nightly)
     nightly.set_defaults(handler=cmd_nightly)
 
     runs = commands.add_parser("runs", help="past nightly cycles, step by step")
@@ -42,6 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     schedule = commands.add_parser(
         "schedule", help="run the nightly cycle on the configured schedule, in the foreground"
     )
+    _distributed_option(schedule)
     schedule.set_defaults(handler=cmd_schedule)
 
     alerts = commands.add_parser("alerts", help="alert digests: e-mail, channels, webhooks")
@@ -58,6 +63,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
 
 
+def _distributed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="queue the archive and check crawls for `citewatch worker`s and wait (PostgreSQL)",
+    )
+
+
+def _progress_printer(app: App, every: float) -> Callable[[Progress], None]:
+    """Progress lines on standard error, at most one per `every` seconds (and the last)."""
+    last = [0.0]
+
+    def show(state: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or state.fetched >= state.planned:
+            last[0] = now
+            say(app.err, f"  {state.line()}")
+
+    return show
+
+
 def cmd_nightly(app: App, args: argparse.Namespace) -> int:
     """citewatch nightly"""
     app.database  # noqa: B018  (the schema is current before the steps start)
@@ -68,7 +94,13 @@ def cmd_nightly(app: App, args: argparse.Namespace) -> int:
             say(app.err, f"  {job.step}: {job.error}")
 
     try:
-        jobs = run_cycle(app.config, app.clock, app.now, on_step=report)
+        jobs = run_cycle(
+            app.config,
+            app.clock,
+            app.now,
+            on_step=report,
+            on_progress=_progress_printer(app, 5) if args.distributed else None,
+        )
     except CycleBusy as exc:
         raise CommandError(str(exc)) from None
     failed = [job.step for job in jobs if job.status == "failed"]
@@ -101,7 +133,8 @@ def cmd_schedule(app: App, args: argparse.Namespace) -> int:
 
     def job() -> None:
         try:
-            jobs = run_cycle(app.config, utc_now)
+            progress = _progress_printer(app, 60) if args.distributed else None
+            jobs = run_cycle(app.config, utc_now, on_progress=progress)
         except CycleBusy as exc:
             say(app.err, f"skipped: {exc}")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from config.cron import cron_trigger
 from config.hosts import covering
 
 LANGUAGES = ("en", "ru", "kk")  # of digests and the dashboard
+WARC_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 
 # Query parameters that only track the reader, never select content. A name ending in "*" is a
 # prefix, "name=value" drops the parameter only with that value (ref=embed_post is Facebook's
@@ -47,10 +49,23 @@ DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    """Where the index lives; empty means SQLite in the data directory."""
+    """Where the index lives; empty means SQLite in the data directory.
+
+    PostgreSQL takes libpq's parameters in the URL, TLS among them:
+    postgresql://citewatch@db.example.org/citewatch?sslmode=verify-full&sslrootcert=/etc/ca.pem.
+    The pool settings size each process's connections to it (SQLite has no server to share)."""
 
     url: str = ""
     echo: bool = False
+    pool_size: int = 5  # connections a process keeps open
+    max_overflow: int = 10  # more it may open at a peak, closed when returned
+    pool_recycle_seconds: int = 0  # reopen connections this old (a proxy that cuts them); 0: never
+
+    def __post_init__(self) -> None:
+        if self.pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
+        if self.max_overflow < 0 or self.pool_recycle_seconds < 0:
+            raise ValueError("max_overflow and pool_recycle_seconds must not be negative")
 
 
 @dataclass(frozen=True)
@@ -248,6 +263,22 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True)
+class FleetConfig:
+    """Distributed crawls (`citewatch worker`, `citewatch nightly --distributed`; PostgreSQL)."""
+
+    heartbeat_seconds: float = 10.0  # how often a worker says it is alive
+    stalled_seconds: float = 60.0  # silent this long, a worker is dead: its share is queued again
+    poll_seconds: float = 2.0  # how often the coordinator looks at the queue (and prints progress)
+    max_wait_minutes: int = 600  # the coordinator gives up (the step fails) after this long
+
+    def __post_init__(self) -> None:
+        if not 0 < self.heartbeat_seconds < self.stalled_seconds:
+            raise ValueError("heartbeat_seconds must be positive and below stalled_seconds")
+        if self.poll_seconds <= 0 or self.max_wait_minutes < 1:
+            raise ValueError("poll_seconds must be positive, max_wait_minutes at least 1")
+
+
+@dataclass(frozen=True)
 class CheckConfig:
     """When links are checked and how much evidence each verdict and state needs."""
 
@@ -385,12 +416,16 @@ class WarcConfig:
     """Where WARC files go and when they rotate."""
 
     directory: str = ""  # empty: <home>/warcs
+    # File names start with it: each worker of a fleet its own (a shared directory is fine).
+    prefix: str = "citewatch"
     max_file_mb: int = 1000
     # `citewatch warc` decodes a stored body up to this size; pages are at most crawl.max_body_mb,
     # so a larger one is a compression bomb kept as evidence.
     max_replay_mb: int = 100
 
     def __post_init__(self) -> None:
+        if not WARC_PREFIX.fullmatch(self.prefix):
+            raise ValueError("prefix: letters, digits, '.', '_' and '-' only (at most 60)")
         if self.max_file_mb < 1:
             raise ValueError("max_file_mb must be at least 1")
         if self.max_replay_mb < 1:
@@ -462,6 +497,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     web: WebConfig = field(default_factory=WebConfig)
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     channels: Mapping[str, Channel] = field(default_factory=dict)  # [channels], by name
 
     @property
@@ -515,4 +551,5 @@ SECTIONS: dict[str, type] = {
     "schedule": ScheduleConfig,
     "web": WebConfig,
     "evidence": EvidenceConfig,
+    "fleet": FleetConfig,
 }

@@ -27,6 +27,7 @@ from archive.workers import ExtractionPool
 from config import Config
 from config.clock import clock_from
 from models import Database, DatabaseError
+from models.database import PoolSettings
 
 log = logging.getLogger(__name__)
 CONFIG_SETTING = "CITEWATCH_CONFIG_OBJECT"
@@ -54,9 +55,13 @@ class CrawlDatabase(Database):
     failed transaction to `on_failure` before raising it."""
 
     def __init__(
-        self, url: str, timeout: float, on_failure: Callable[[DatabaseError], None]
+        self,
+        url: str,
+        timeout: float,
+        on_failure: Callable[[DatabaseError], None],
+        pool: PoolSettings | None = None,
     ) -> None:
-        super().__init__(url)
+        super().__init__(url, pool=pool)
         self.timeout_ms = max(1, int(timeout * 1000))
         self.on_failure = on_failure
         event.listen(self.engine, "connect", self._set_timeout)  # after the default pragmas
@@ -96,7 +101,7 @@ class CrawlContext:
         self.run_id: int | None = None
         self.failure: StorageFailure | None = None
         self.database = CrawlDatabase(
-            config.database_url, config.crawl.database_timeout, self.storage_failed
+            config.database_url, config.crawl.database_timeout, self.storage_failed, config.database
         )
         self._warc: WarcWriter | None = None
         self._extraction: ExtractionPool | None = None
@@ -130,9 +135,10 @@ class CrawlContext:
             directory = self.config.warc_directory
             try:
                 directory.mkdir(parents=True, exist_ok=True)
-                recover(directory)
+                recover(directory, self.config.warc.prefix)
                 self._warc = WarcWriter(
                     directory,
+                    prefix=self.config.warc.prefix,
                     max_bytes=self.config.warc.max_file_mb * 2**20,
                     clock=self.clock,
                     info={

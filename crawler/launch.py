@@ -167,6 +167,7 @@ def run_crawl(
     now: str | None = None,
     cwd: Path | None = None,
     lock: CrawlLock | None = None,
+    on_start: Callable[[int], None] = lambda pid: None,
 ) -> CrawlExit:
     """Run `python -m crawler SPIDER ...` and hand each JSON event line to `on_event`.
 
@@ -186,6 +187,7 @@ def run_crawl(
     child = (
         _Forked(argv, environment, cwd) if _may_fork() else _Started(argv, environment, cwd, lock)
     )
+    on_start(child.pid)  # a fleet worker passes SIGTERM on to its crawl
     for line in child.lines():
         try:
             event = json.loads(line)
@@ -225,6 +227,7 @@ class _Started:
             bufsize=1,
             pass_fds=(lock.fd,) if lock else (),
         )
+        self.pid = self.process.pid
 
     def lines(self) -> Iterator[str]:
         assert self.process.stdout is not None

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from archive.telegram import is_telegram_post, parse_post_page, telegram_note
 from crawler.capture import EXCHANGES
-from crawler.context import CrawlContext
+from crawler.context import CrawlContext, CrawlSetupError
 from crawler.failures import describe_failure
 from crawler.items import PREVIOUS, PROBE, TARGET, FetchResult, ProbeResult
 from crawler.probes import one_per_host, sibling_url
@@ -25,9 +25,9 @@ from crawler.progress import planned
 from crawler.render import RenderedCapture, render_reason
 from crawler.resolver import HostLookups
 from crawler.video import wants_video
-from models import DatabaseError, Target
+from models import CrawlRun, DatabaseError, Session, Target
 from models.crawls import ArchivedCopy, fail_run, finish_run
-from models.kinds import Outcome
+from models.kinds import Outcome, RunStatus
 
 RAW = "citewatch_raw"  # the plain fetch's result, waiting for its rendered capture
 CAPTURE = "citewatch_capture"
@@ -42,7 +42,22 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 
 
 class CitewatchSpider(scrapy.Spider):
-    """A spider whose every target request ends in exactly one FetchResult."""
+    """A spider whose every target request ends in exactly one FetchResult.
+
+    Given `run` and `host`, it fetches one host's share of a distributed run (fleet/): the
+    coordinator made the run and finishes it; the spider never does."""
+
+    def __init__(self, run: str | None = None, host: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.share = (int(run), host) if run and host else None
+
+    def shared_run(self, session: Session) -> CrawlRun:
+        """The distributed run this crawl has a share of; CrawlSetupError unless it runs."""
+        assert self.share is not None
+        run = session.get(CrawlRun, self.share[0])
+        if run is None or run.status != RunStatus.RUNNING:
+            raise CrawlSetupError(f"run {self.share[0]} is not running: nothing to do")
+        return run
 
     @property
     def context(self) -> CrawlContext:
@@ -255,6 +270,8 @@ class CitewatchSpider(scrapy.Spider):
         if the database is what failed)."""
         context = self.context
         if context.run_id is None or (reason != "finished" and context.failure is None):
+            return
+        if self.share is not None:  # the coordinator finishes the run or fails it
             return
         failure = context.failure
         try:

@@ -11,6 +11,7 @@ from models.evidence import EvidenceFile
 from models.snapshot import CrawlRun, Probe, Snapshot
 from models.subscriptions import Recipient, RecipientEvent, Subscription
 from models.users import User
+from models.workers import Worker
 
 __all__ = [
     "AlertEvent",
@@ -36,4 +37,5 @@ __all__ = [
     "Subscription",
     "Target",
     "User",
+    "Worker",
 ]

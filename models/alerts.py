@@ -59,7 +59,7 @@ class AlertEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[EventKind] = mapped_column(EnumText(EventKind))
-    detected_at: Mapped[datetime]
+    detected_at: Mapped[datetime] = mapped_column(index=True)  # a subscriber's recent events
     target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
     case_update_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_updates.id", ondelete="CASCADE")

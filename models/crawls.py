@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Exists, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.base import batches
@@ -76,26 +76,59 @@ def mark_failed(database: Database, run_id: int | None, error: str, now: datetim
         return False
 
 
-def archived_targets() -> Select[Any]:
-    """Ids of targets with a preserved copy: a 2xx response stored in a WARC file."""
-    return select(Snapshot.target_id).where(Snapshot.preserved)
+def has_preserved_copy() -> Exists:
+    """Whether a target has a preserved copy: a 2xx response stored in a WARC file.
+
+    EXISTS, never NOT IN (subquery): PostgreSQL hashes a NOT IN subquery only while it fits in
+    work_mem, and past that (a few hundred thousand snapshots) reruns it for every target."""
+    return exists().where(Snapshot.target_id == Target.id, Snapshot.preserved)
 
 
 def targets_to_archive(
-    session: Session, run: CrawlRun, refresh: bool, document_id: int | None
+    session: Session,
+    run: CrawlRun,
+    refresh: bool,
+    document_id: int | None,
+    host: str | None = None,
 ) -> list[Target]:
-    """Targets this run still has to fetch: not yet archived (or all with refresh), in scope,
-    and not already fetched by this run before it was interrupted."""
-    query = _cited_targets(run, document_id)
+    """Targets this run still has to fetch: not yet archived (or all with refresh), in scope
+    (of one host: a fleet worker's share), and not already fetched by this run before it was
+    interrupted."""
+    return list(session.scalars(_to_archive(run, refresh, document_id, host).order_by(Target.id)))
+
+
+def _to_archive(
+    run: CrawlRun, refresh: bool, document_id: int | None, host: str | None
+) -> Select[Any]:
+    query = _cited_targets(run, document_id, host)
     if not refresh:
-        query = query.where(Target.id.not_in(archived_targets()))
-    return list(session.scalars(query.order_by(Target.id)))
+        query = query.where(~has_preserved_copy())
+    return query
+
+
+def due_hosts(
+    session: Session,
+    run: CrawlRun,
+    now: datetime,
+    min_interval: timedelta,
+) -> list[tuple[str, int]]:
+    """The hosts with targets this run still has to fetch, and how many each (an archive run:
+    the targets without a copy; a check run: those due): the fleet's units of work."""
+    if run.kind == RunKind.ARCHIVE:
+        query = _to_archive(run, run.refresh, None, None)
+    else:
+        query = _cited_targets(run)
+        if not run.refresh:
+            query = query.where(*_due(now, min_interval))
+    share = query.subquery()
+    rows = session.execute(select(share.c.host, func.count()).group_by(share.c.host))
+    return sorted((str(host), int(count)) for host, count in rows)
 
 
 def archive_pending(session: Session) -> bool:
     """Whether a nightly archive crawl has work: an interrupted run to finish, or a cited
     target with no preserved copy."""
-    query = _cited_targets().where(Target.id.not_in(archived_targets()))
+    query = _cited_targets().where(~has_preserved_copy())
     return _unfinished(session, RunKind.ARCHIVE) or _any(session, query)
 
 
@@ -106,14 +139,17 @@ def check_pending(session: Session, now: datetime, min_interval: timedelta) -> b
     return _unfinished(session, RunKind.CHECK) or _any(session, query)
 
 
-def _cited_targets(run: CrawlRun | None = None, document_id: int | None = None) -> Select[Any]:
-    """Cited targets (watched articles are not cited links), of one document if given, that
-    `run` has not fetched yet."""
+def _cited_targets(
+    run: CrawlRun | None = None, document_id: int | None = None, host: str | None = None
+) -> Select[Any]:
+    """Cited targets (watched articles are not cited links), of one document and one host if
+    given, that `run` has not fetched yet."""
     query = select(Target).where(Target.id.in_(select(Citation.target_id)))
+    if host is not None:
+        query = query.where(Target.host == host)
     if run is not None:
-        query = query.where(
-            Target.id.not_in(select(Snapshot.target_id).where(Snapshot.crawl_run_id == run.id))
-        )
+        fetched = exists().where(Snapshot.target_id == Target.id, Snapshot.crawl_run_id == run.id)
+        query = query.where(~fetched)
     if document_id is not None:
         query = query.where(
             Target.id.in_(select(Citation.target_id).where(Citation.document_id == document_id))
@@ -193,10 +229,11 @@ def targets_to_check(
     force: bool,
     document_id: int | None,
     min_interval: timedelta,
+    host: str | None = None,
 ) -> list[Target]:
-    """Targets due for a check (all with `force`), in scope, not yet checked by this run and
-    not checked in the last `min_interval`."""
-    query = _cited_targets(run, document_id)
+    """Targets due for a check (all with `force`), in scope (of one host: a fleet worker's
+    share), not yet checked by this run and not checked in the last `min_interval`."""
+    query = _cited_targets(run, document_id, host)
     if not force:
         query = query.where(*_due(now, min_interval))
     return list(session.scalars(query.order_by(Target.id)))

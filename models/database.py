@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -40,6 +40,19 @@ class DatabaseError(Exception):
     """The database cannot be reached, or its schema does not fit this version."""
 
 
+class PoolSettings(Protocol):
+    """How many PostgreSQL connections a process keeps (config.DatabaseConfig is one)."""
+
+    @property
+    def pool_size(self) -> int: ...
+
+    @property
+    def max_overflow(self) -> int: ...
+
+    @property
+    def pool_recycle_seconds(self) -> int: ...  # 0: never
+
+
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for postgresql:// URLs that name no driver."""
     for prefix in ("postgresql://", "postgres://"):
@@ -59,7 +72,7 @@ def alembic_config(connection: Any = None) -> AlembicConfig:
 class Database:
     """One database: an engine, a session factory, and its Alembic schema version."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, pool: PoolSettings | None = None) -> None:
         try:
             parsed = make_url(normalise_url(url))
         except ArgumentError as exc:
@@ -70,8 +83,15 @@ class Database:
             raise DatabaseError(f"{self.display_url}: citewatch runs on SQLite or PostgreSQL only")
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {}
+        if not self.is_sqlite:
+            options["pool_pre_ping"] = True  # a connection the server closed is replaced
+            if pool is not None:
+                options["pool_size"] = pool.pool_size
+                options["max_overflow"] = pool.max_overflow
+                options["pool_recycle"] = pool.pool_recycle_seconds or -1
         try:
-            self.engine: Engine = create_engine(parsed, echo=echo, pool_pre_ping=not self.is_sqlite)
+            self.engine: Engine = create_engine(parsed, echo=echo, **options)
         except (ArgumentError, ImportError) as exc:
             raise DatabaseError(f"cannot use database {self.display_url}: {exc}") from exc
         _ENGINES.add(self.engine)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
     false,
     or_,
+    text,
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -65,11 +66,22 @@ class Snapshot(Base):
     """What one fetch of a target gave: the response and where its evidence is, or the failure."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (Index("ix_snapshots_target_fetched", "target_id", "fetched_at"),)
+    __table_args__ = (
+        Index("ix_snapshots_target_fetched", "target_id", "fetched_at"),
+        # What a run has fetched (a resumed run skips it): read from the index alone.
+        Index("ix_snapshots_run_target", "crawl_run_id", "target_id"),
+        # The preserved copies (`preserved` below): which targets still need archiving.
+        Index(
+            "ix_snapshots_preserved_target",
+            "target_id",
+            postgresql_where=text("outcome = 'fetched' AND status >= 200 AND status < 300"),
+            sqlite_where=text("outcome = 'fetched' AND status >= 200 AND status < 300"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
-    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     fetched_at: Mapped[datetime]
     outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome))
     status: Mapped[int | None]

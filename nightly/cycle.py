@@ -6,7 +6,8 @@ to do is skipped, with the reason. Every step's start, end, counts and error go 
 job-runs table, and a failed step does not stop the steps after it. One
 cycle runs at a time per data directory (a lock file), and each crawl step holds the data
 directory's crawl lock (crawler.launch); a crawl cut short resumes next time, one whose
-storage failed is marked failed with its reason.
+storage failed is marked failed with its reason. A distributed cycle (`nightly --distributed`)
+has the archive and check crawls done by the fleet's workers (fleet/) and waits for them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, select
 
 from alerts.delivery import deliver, language_and_zone, queue
@@ -26,6 +29,8 @@ from alerts.routing import queue_subscriber_digests
 from alerts.subscriptions import any_recipient
 from config import Config, child_environment
 from crawler.launch import CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
+from fleet.coordinator import Progress, crawl_distributed
+from fleet.queue import FleetError
 from models import CrawlRun, Database, DatabaseError, JobRun
 from models.crawls import archive_pending, check_pending, mark_failed, run_counts
 from models.kinds import NightlyStep, StepStatus
@@ -44,6 +49,10 @@ class StepResult:
     status: StepStatus
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+StepFunction = Callable[[Database, Config, Clock, str | None], StepResult]
+Crawler = Callable[[Database, Config, Clock, str | None, str], StepResult]
 
 
 @contextmanager
@@ -68,17 +77,21 @@ def run_cycle(
     clock: Clock,
     now: str | None = None,
     on_step: Callable[[JobRun], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> list[JobRun]:
-    """Run every step once, in order; the job-run rows of this cycle."""
+    """Run every step once, in order; the job-run rows of this cycle. With `on_progress`, the
+    cycle is distributed: the fleet's workers archive and check (fleet/), this process waits
+    for them, saying how far they are, and runs the after-crawl steps once."""
+    steps = STEP_FUNCTIONS if on_progress is None else distributed_steps(on_progress)
     with cycle_lock(config):
-        database = Database(config.database_url)
+        database = Database(config.database_url, pool=config.database)
         try:
             database.ensure_schema()
             with database.session() as session:
                 cycle = (session.scalar(select(func.max(JobRun.cycle))) or 0) + 1
             jobs = []
             for step in NightlyStep:
-                jobs.append(_run_step(database, config, clock, now, cycle, step))
+                jobs.append(_run_step(database, config, clock, now, cycle, step, steps[step]))
                 if on_step is not None:
                     on_step(jobs[-1])
             return jobs
@@ -93,6 +106,7 @@ def _run_step(
     now: str | None,
     cycle: int,
     step: NightlyStep,
+    function: StepFunction,
 ) -> JobRun:
     with database.session() as session:
         job = JobRun(
@@ -100,7 +114,7 @@ def _run_step(
         )
         session.add(job)
     try:
-        result = STEP_FUNCTIONS[step](database, config, clock, now)
+        result = function(database, config, clock, now)
     except KeyboardInterrupt:
         result = StepResult(StepStatus.FAILED, error="interrupted")
         _finish(database, job, result, clock())
@@ -159,8 +173,13 @@ def _crawl(
             _run_counts(database, seen["run"]),
             f"crawl stopped (exit code {result.code}); it resumes next time",
         )
+    return _after_crawl(database, config, clock, seen["run"])
+
+
+def _after_crawl(database: Database, config: Config, clock: Clock, run: int | None) -> StepResult:
+    """The after-run step (verdicts, events, seals) once a crawl got through; its counts."""
     done = after_run(database, config, clock())
-    counts = _run_counts(database, seen["run"])
+    counts = _run_counts(database, run)
     counts["events"] = done.events
     if done.custody.waiting:
         counts["waiting_for_timestamp"] = done.custody.waiting
@@ -169,19 +188,53 @@ def _crawl(
     return StepResult(StepStatus.OK, counts)
 
 
-def archive(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+def archive(
+    database: Database, config: Config, clock: Clock, now: str | None, crawler: Crawler = crawl
+) -> StepResult:
     with database.session() as session:
         if not archive_pending(session):
             return StepResult(StepStatus.SKIPPED, error="every cited page has a copy")
-    return crawl(database, config, clock, now, "archive")
+    return crawler(database, config, clock, now, "archive")
 
 
-def check(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
+def check(
+    database: Database, config: Config, clock: Clock, now: str | None, crawler: Crawler = crawl
+) -> StepResult:
     minimum = timedelta(hours=config.check.min_interval_hours)
     with database.session() as session:
         if not check_pending(session, clock(), minimum):
             return StepResult(StepStatus.SKIPPED, error="no link is due for a check")
-    return crawl(database, config, clock, now, "check")
+    return crawler(database, config, clock, now, "check")
+
+
+def fleet_crawler(on_progress: Callable[[Progress], None]) -> Crawler:
+    """A crawl by the fleet's workers (fleet/), then the after-run step here, once."""
+
+    def crawl_by_fleet(
+        database: Database, config: Config, clock: Clock, now: str | None, spider: str
+    ) -> StepResult:
+        try:
+            outcome = crawl_distributed(database, config, clock, now, spider, on_progress)
+        except FleetError as exc:
+            return StepResult(StepStatus.FAILED, error=str(exc))
+        except psycopg.Error as exc:
+            return StepResult(StepStatus.FAILED, error=f"the queue: {' '.join(str(exc).split())}")
+        if outcome.error is not None:
+            counts = _run_counts(database, outcome.run_id)
+            return StepResult(StepStatus.FAILED, counts, outcome.error)
+        return _after_crawl(database, config, clock, outcome.run_id)
+
+    return crawl_by_fleet
+
+
+def distributed_steps(on_progress: Callable[[Progress], None]) -> dict[NightlyStep, StepFunction]:
+    """The steps of a distributed cycle: archive and check by the fleet, the rest here."""
+    crawler = fleet_crawler(on_progress)
+    return {
+        **STEP_FUNCTIONS,
+        NightlyStep.ARCHIVE: partial(archive, crawler=crawler),
+        NightlyStep.CHECK: partial(check, crawler=crawler),
+    }
 
 
 def watch(database: Database, config: Config, clock: Clock, now: str | None) -> StepResult:
@@ -238,7 +291,7 @@ def send_digest(database: Database, config: Config, clock: Clock, now: str | Non
     return StepResult(status, counts, f"{delivery.error}; {delivery.pending} kept in the outbox")
 
 
-STEP_FUNCTIONS: dict[NightlyStep, Callable[[Database, Config, Clock, str | None], StepResult]] = {
+STEP_FUNCTIONS: dict[NightlyStep, StepFunction] = {
     NightlyStep.ARCHIVE: archive,
     NightlyStep.CHECK: check,
     NightlyStep.WATCH: watch,

@@ -11,12 +11,20 @@ from models.kinds import RunKind
 
 
 class ArchiveSpider(CitewatchSpider):
-    """`scrapy crawl archive [-a refresh=true] [-a document=ID]`"""
+    """`scrapy crawl archive [-a refresh=true] [-a document=ID]`; `-a run=ID -a host=HOST`: a
+    fleet worker's share of a distributed run (fleet/)."""
 
     name = "archive"
 
-    def __init__(self, refresh: str = "false", document: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        refresh: str = "false",
+        document: str | None = None,
+        run: str | None = None,
+        host: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(run=run, host=host, **kwargs)
         self.refresh = refresh.lower() in ("1", "true", "yes")
         self.document_id = int(document) if document else None
 
@@ -24,11 +32,16 @@ class ArchiveSpider(CitewatchSpider):
         context = self.context
         scope = f"document:{self.document_id}" if self.document_id is not None else "all"
         with context.database.session() as session:
-            run, resumed = start_or_resume_run(
-                session, RunKind.ARCHIVE, scope, self.refresh, context.clock()
-            )
-            targets = targets_to_archive(session, run, self.refresh, self.document_id)
-            run.planned = len(targets) if not resumed else max(run.planned, len(targets))
-            copies = archived_copies(session, [t.id for t in targets]) if self.refresh else {}
+            if self.share is not None:
+                run, resumed = self.shared_run(session), True
+            else:
+                run, resumed = start_or_resume_run(
+                    session, RunKind.ARCHIVE, scope, self.refresh, context.clock()
+                )
+            host = self.share[1] if self.share else None
+            targets = targets_to_archive(session, run, run.refresh, self.document_id, host)
+            if self.share is None:
+                run.planned = len(targets) if not resumed else max(run.planned, len(targets))
+            copies = archived_copies(session, [t.id for t in targets]) if run.refresh else {}
         for request in self.plan(run.id, resumed, targets, copies):
             yield request

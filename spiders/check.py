@@ -12,12 +12,20 @@ from models.kinds import RunKind
 
 
 class CheckSpider(CitewatchSpider):
-    """`scrapy crawl check [-a force=true] [-a document=ID]`: an unchanged page costs a 304."""
+    """`scrapy crawl check [-a force=true] [-a document=ID]`: an unchanged page costs a 304.
+    `-a run=ID -a host=HOST`: a fleet worker's share of a distributed run (fleet/)."""
 
     name = "check"
 
-    def __init__(self, force: str = "false", document: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        force: str = "false",
+        document: str | None = None,
+        run: str | None = None,
+        host: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(run=run, host=host, **kwargs)
         self.force = force.lower() in ("1", "true", "yes")
         self.document_id = int(document) if document else None
 
@@ -27,9 +35,16 @@ class CheckSpider(CitewatchSpider):
         scope = f"document:{self.document_id}" if self.document_id is not None else "all"
         minimum = timedelta(hours=context.config.check.min_interval_hours)
         with context.database.session() as session:
-            run, resumed = start_or_resume_run(session, RunKind.CHECK, scope, self.force, now)
-            targets = targets_to_check(session, run, now, self.force, self.document_id, minimum)
+            if self.share is not None:
+                run, resumed = self.shared_run(session), True
+                force = run.refresh
+            else:
+                run, resumed = start_or_resume_run(session, RunKind.CHECK, scope, self.force, now)
+                force = self.force
+            host = self.share[1] if self.share else None
+            targets = targets_to_check(session, run, now, force, self.document_id, minimum, host)
             copies = archived_copies(session, [t.id for t in targets])
-            run.planned = len(targets) if not resumed else max(run.planned, len(targets))
+            if self.share is None:
+                run.planned = len(targets) if not resumed else max(run.planned, len(targets))
         for request in self.plan(run.id, resumed, targets, copies, conditional=True):
             yield request

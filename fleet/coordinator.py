@@ -1,0 +1,188 @@
+"""The coordinator of a distributed crawl (`citewatch nightly --distributed`): one crawl run, one
+job per host with work in it, then waiting — with progress — until the workers are through.
+
+Work held by a worker that died (its queue heartbeat stopped) is queued again; a share that
+fails after its retries leaves the run unfinished, to resume next time (its fetched targets
+are not fetched again). The after-crawl step runs once, in the caller, when the run is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import func, select
+
+from config import Config
+from config.clock import Clock
+from fleet.queue import QUEUE, TASK, ensure_schema, make_app, queueing_lock, share_lock
+from models import CrawlRun, Database, Snapshot, Worker
+from models.crawls import due_hosts, finish_run, start_or_resume_run
+from models.kinds import RunKind
+
+SPIDERS = {"archive": RunKind.ARCHIVE, "check": RunKind.CHECK}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a distributed run stands."""
+
+    run_id: int
+    fetched: int
+    planned: int
+    hosts_done: int
+    hosts: int
+    running: int
+    failed: int
+    workers: int
+
+    def line(self) -> str:
+        return (
+            f"run {self.run_id}: {self.fetched} of {self.planned} fetched; hosts "
+            f"{self.hosts_done} of {self.hosts} done, {self.running} under way"
+            + (f", {self.failed} failed" if self.failed else "")
+            + f"; {self.workers} worker{'s' * (self.workers != 1)} alive"
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run_id: int | None
+    error: str | None = None
+
+
+def crawl_distributed(
+    database: Database,
+    config: Config,
+    clock: Clock,
+    now: str | None,
+    spider: str,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
+) -> Outcome:
+    """Plan the run, queue its hosts' shares, wait for the workers; the run's id, and the
+    one-line error if it did not get through (it then resumes next time)."""
+    ensure_schema(config)
+    minimum = timedelta(hours=config.check.min_interval_hours)
+    with database.session() as session:
+        run, resumed = start_or_resume_run(session, SPIDERS[spider], "all", False, clock())
+        hosts = due_hosts(session, run, clock(), minimum)
+        done = _fetched(database, run.id) if resumed else 0
+        run.planned = done + sum(count for _, count in hosts)
+        run_id = run.id
+    waiting = _queue_and_wait(database, config, clock, run_id, spider, now, hosts, on_progress)
+    return asyncio.run(waiting)
+
+
+async def _queue_and_wait(
+    database: Database,
+    config: Config,
+    clock: Clock,
+    run_id: int,
+    spider: str,
+    now: str | None,
+    hosts: list[tuple[str, int]],
+    on_progress: Callable[[Progress], None],
+) -> Outcome:
+    app = make_app(config, "citewatch-coordinator")
+    async with app.open_async():
+        for host, _ in hosts:
+            job = app.configure_task(
+                TASK, lock=share_lock(host), queueing_lock=queueing_lock(run_id, host), queue=QUEUE
+            )
+            with contextlib.suppress(AlreadyEnqueued):  # this night's share already waits
+                await job.defer_async(run=run_id, host=host, spider=spider, now=now)
+        deadline = time.monotonic() + config.fleet.max_wait_minutes * 60
+        while True:
+            await _requeue_stalled(app, config)
+            statuses = await _statuses(app, run_id)
+            progress = _progress(database, config, run_id, statuses)
+            on_progress(progress)
+            if not statuses.get("todo") and not statuses.get("doing"):
+                break
+            if time.monotonic() > deadline:
+                return Outcome(
+                    run_id,
+                    f"the workers did not finish in {config.fleet.max_wait_minutes} minutes "
+                    f"({progress.line()}); the run resumes next time",
+                )
+            await asyncio.sleep(config.fleet.poll_seconds)
+    if progress.failed:
+        failed = await _failed_hosts(app, run_id)
+        return Outcome(
+            run_id,
+            f"{len(failed)} host{'s' * (len(failed) != 1)} failed after retries "
+            f"({', '.join(failed[:5])}{', ...' if len(failed) > 5 else ''}); "
+            "the run resumes next time",
+        )
+    with database.session() as session:
+        finish_run(session, run_id, clock())
+    return Outcome(run_id)
+
+
+async def _requeue_stalled(app: procrastinate.App, config: Config) -> None:
+    """Shares held by workers whose queue heartbeat stopped go back to the queue."""
+    stalled = await app.job_manager.get_stalled_jobs(
+        task_name=TASK, seconds_since_heartbeat=config.fleet.stalled_seconds
+    )
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+
+
+async def _statuses(app: procrastinate.App, run_id: int) -> dict[str, int]:
+    rows = await app.connector.execute_query_all_async(
+        "SELECT status::text AS status, count(*) AS count FROM procrastinate_jobs "
+        "WHERE task_name = %(task)s AND (args->>'run')::bigint = %(run)s GROUP BY status",
+        task=TASK,
+        run=run_id,
+    )
+    return {str(row["status"]): int(row["count"]) for row in rows}
+
+
+async def _failed_hosts(app: procrastinate.App, run_id: int) -> list[str]:
+    rows = await app.connector.execute_query_all_async(
+        "SELECT args->>'host' AS host FROM procrastinate_jobs WHERE task_name = %(task)s "
+        "AND (args->>'run')::bigint = %(run)s AND status = 'failed' ORDER BY 1",
+        task=TASK,
+        run=run_id,
+    )
+    return [str(row["host"]) for row in rows]
+
+
+def _progress(
+    database: Database, config: Config, run_id: int, statuses: dict[str, int]
+) -> Progress:
+    # Heartbeats are written with the machines' real clocks, whatever clock the run has.
+    alive_since = datetime.now(UTC) - timedelta(seconds=config.fleet.stalled_seconds)
+    with database.session() as session:
+        planned = session.scalar(select(CrawlRun.planned).where(CrawlRun.id == run_id)) or 0
+        workers = session.scalar(
+            select(func.count())
+            .select_from(Worker)
+            .where(Worker.stopped_at.is_(None), Worker.seen_at >= alive_since)
+        )
+    return Progress(
+        run_id,
+        _fetched(database, run_id),
+        planned,
+        statuses.get("succeeded", 0),
+        sum(statuses.values()),
+        statuses.get("doing", 0),
+        statuses.get("failed", 0),
+        int(workers or 0),
+    )
+
+
+def _fetched(database: Database, run_id: int) -> int:
+    with database.session() as session:
+        count = session.scalar(
+            select(func.count(func.distinct(Snapshot.target_id))).where(
+                Snapshot.crawl_run_id == run_id
+            )
+        )
+    return int(count or 0)

@@ -1,0 +1,263 @@
+"""A fleet of three crawl workers on loopback, coordinated by `citewatch nightly --distributed`
+(PostgreSQL; the queue is procrastinate, in the same database).
+
+12 hosts of the local test web, 10 cited pages each. Night 1 archives them, night 2 checks
+them; on night 2 one worker is killed with SIGKILL in the middle of a share (it returns to the
+queue) and another is stopped with SIGTERM (it finishes its request and hands its share back):
+the run completes, nothing is lost or doubled. Between the nights the workers' connections to
+the queue are cut (as a PostgreSQL restart would): they connect again. Every host's pages answer slowly and
+count the requests they are serving at once: never two at a time to one host, fleet-wide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from models import Database, Snapshot
+from tests.support.databases import postgres_schema_url
+from tests.support.pages import ARTICLES, article_page
+from tests.support.web import Reply, Seen, TestWeb
+from tests.support.workspace import Workspace
+
+pytestmark = pytest.mark.postgres
+
+CITEWATCH = str(Path(sys.executable).parent / "citewatch")
+WARCIO = str(Path(sys.executable).parent / "warcio")
+HOSTS = [f"127.0.0.{n}" for n in range(10, 22)]
+PAGES = 10
+TARGETS = len(HOSTS) * PAGES
+NIGHT1, NIGHT2 = "2025-03-01T02:00:03+00:00", "2025-03-02T01:59:58+00:00"
+CONFIG = """
+[crawl]
+delay = 0.05  # a real per-host delay (1 s by default), longer than a page takes here
+autothrottle = false
+timeout = 5
+retries = 1
+concurrency = 16
+concurrency_per_host = 1
+probe_siblings = false
+obey_robots_txt = true  # fetched once per host per run, fleet-wide
+allow_networks = ["127.0.0.0/24"]
+extraction_workers = 1
+render = "never"
+render_hosts = []
+
+[check]
+memento = false
+
+[warc]
+directory = "{warcs}"
+
+[fleet]
+heartbeat_seconds = 1
+stalled_seconds = 4
+poll_seconds = 0.5
+"""
+
+
+@dataclass
+class Counting:
+    """Pages that take a while and count the requests each host serves at once."""
+
+    delay: float = 0.01
+    busy: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    most: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    hits: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def page(self, host: str, index: int) -> object:
+        body = article_page(ARTICLES[index % len(ARTICLES)]).replace(
+            "Qaznews24", f"Qaznews24 {host} {index}"
+        )
+
+        def serve(seen: Seen) -> Reply:
+            with self.lock:
+                self.busy[host] += 1
+                self.most[host] = max(self.most[host], self.busy[host])
+                self.hits[f"{host}{seen.path}"] += 1
+            time.sleep(self.delay)
+            with self.lock:
+                self.busy[host] -= 1
+            return Reply.html(body)
+
+        return serve
+
+
+@dataclass
+class Fleet:
+    workspace: Workspace
+    web: TestWeb
+    pages: Counting
+    urls: list[str]
+    workers: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        home = self.workspace.root / name
+        self.workers[name] = subprocess.Popen(
+            [CITEWATCH, "--home", str(home), "worker", "--name", name],
+            env={**self.workspace.env, "CITEWATCH_HOME": str(home)},
+            cwd=self.workspace.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def stop_all(self) -> dict[str, str]:
+        errors = {}
+        for name, process in self.workers.items():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                _, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                _, err = process.communicate()
+            errors[name] = err
+        return errors
+
+    def nightly(self, when: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [CITEWATCH, "--now", when, "nightly", "--distributed"],
+            env=self.workspace.env,
+            cwd=self.workspace.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from postgres_schema_url()
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, postgres_url: str) -> Iterator[Fleet]:
+    database_url = postgres_url  # a fleet shares one PostgreSQL database
+    pages = Counting()
+    with TestWeb(HOSTS) as web:
+        urls = []
+        for number, host in enumerate(web.hosts):
+            for index in range(PAGES):
+                urls.append(
+                    host.route(f"/news/{index}", pages.page(host.address, number * PAGES + index))
+                )
+        config = CONFIG.replace("{warcs}", str(tmp_path / "warcs"))
+        workspace = Workspace(tmp_path, database_url, config)
+        added = workspace.cli("add", str(workspace.document(urls)))
+        assert added.code == 0, added.err
+        built = Fleet(workspace, web, pages, urls)
+        try:
+            yield built
+        finally:
+            built.stop_all()
+
+
+def _workers(fleet: Fleet) -> dict[str, dict[str, object]]:
+    listing = fleet.workspace.cli("workers", "--format", "json")
+    assert listing.code == 0, listing.err
+    return {str(row["name"]): row for row in json.loads(listing.out)}
+
+
+def _when_crawling(fleet: Fleet, name: str) -> None:
+    deadline = time.monotonic() + 60
+    while _workers(fleet)[name]["state"] != "crawling":
+        assert time.monotonic() < deadline, f"{name} never took a share"
+        time.sleep(0.2)
+
+
+def _fetched_once_per_target(database: Database, run: int) -> None:
+    with database.session() as session:
+        per_target = session.execute(
+            select(Snapshot.target_id, func.count())
+            .where(Snapshot.crawl_run_id == run)
+            .group_by(Snapshot.target_id)
+        ).all()
+    assert len(per_target) == TARGETS and {count for _, count in per_target} == {1}
+
+
+def test_three_workers_fetch_every_target_once_politely_and_survive_a_kill(fleet: Fleet) -> None:
+    for name in ("w1", "w2", "w3"):
+        fleet.start(name)
+
+    # Night 1: the archive crawl, shared by the three workers.
+    night = fleet.nightly(NIGHT1)
+    out, err = night.communicate(timeout=240)
+    assert night.returncode == 0, err
+    assert f"archive: ok run 1, fetched {TARGETS}, good {TARGETS}" in out, err
+    assert (
+        f"run 1: {TARGETS} of {TARGETS} fetched; hosts {len(HOSTS)} of {len(HOSTS)} done, "
+        "0 under way; 3 workers alive"
+    ) in err
+    assert set(fleet.pages.hits.values()) == {1}  # each page once
+    assert len(fleet.pages.hits) == TARGETS
+    assert max(fleet.pages.most.values()) == 1  # never two requests at once to one host
+    assert {len(host.requests_to("/robots.txt")) for host in fleet.web.hosts} == {1}
+    database = fleet.workspace.database()
+    try:
+        _fetched_once_per_target(database, 1)
+        files = sorted((fleet.workspace.root / "warcs").glob("*.warc.gz"))
+        prefixes = {path.name.split("-")[1] for path in files}
+        assert prefixes <= {"w1", "w2", "w3"} and len(prefixes) >= 2  # the work was shared
+        for path in files:
+            checked = subprocess.run([WARCIO, "check", str(path)], capture_output=True)
+            assert checked.returncode == 0, checked.stdout
+        responses = subprocess.run(
+            [WARCIO, "index", "-f", "warc-type", *map(str, files)], capture_output=True, text=True
+        )
+        assert responses.stdout.count('"response"') == TARGETS  # together, every record
+
+        # `citewatch workers`: three live workers, idle now, with what each fetched.
+        rows = _workers(fleet)
+        assert {name: row["state"] for name, row in rows.items()} == dict.fromkeys(
+            ("w1", "w2", "w3"), "idle"
+        )
+        assert sum(int(str(row["fetched"])) for row in rows.values()) == TARGETS
+
+        # The queue goes away (PostgreSQL restarted, connections cut): the workers reconnect.
+        with database.session() as session:
+            cut = session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name LIKE 'citewatch-worker-%'"
+                )
+            )
+        assert cut and cut >= 3  # night 2 is then done by w3, on new connections
+
+        # Night 2: the checks, slower pages. w1 is killed (SIGKILL) in the middle of a host's
+        # share, w2 is stopped (SIGTERM) in the middle of another: w3 finishes the night.
+        fleet.pages.delay = 0.03
+        fleet.pages.hits.clear()
+        night = fleet.nightly(NIGHT2)
+        _when_crawling(fleet, "w1")
+        os.killpg(fleet.workers["w1"].pid, signal.SIGKILL)
+        _when_crawling(fleet, "w2")
+        fleet.workers["w2"].send_signal(signal.SIGTERM)
+        _, stopping = fleet.workers["w2"].communicate(timeout=30)  # after its current request
+        assert fleet.workers["w2"].returncode == 0 and "worker w2 stopped" in stopping
+        out, err = night.communicate(timeout=240)
+        assert night.returncode == 0, err
+        assert f"check: ok run 2, fetched {TARGETS}" in out
+        _fetched_once_per_target(database, 2)
+        assert max(fleet.pages.most.values()) == 1
+        states = {name: row["state"] for name, row in _workers(fleet).items()}
+        assert states == {"w1": "gone", "w2": "stopped", "w3": "idle"}
+        assert "1 worker alive" in err
+    finally:
+        database.dispose()
+    errors = fleet.stop_all()
+    assert "worker w3 stopped" in errors["w3"]
