@@ -27,6 +27,7 @@ from models.crawls import due_hosts, finish_run, start_or_resume_run
 from models.kinds import RunKind
 
 SPIDERS = {"archive": RunKind.ARCHIVE, "check": RunKind.CHECK}
+FAILED = ("failed", "cancelled", "aborted")  # a share that will not run again by itself
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ async def _queue_and_wait(
         while True:
             await _requeue_stalled(app, config)
             statuses = await _statuses(app, run_id)
-            progress = _progress(database, config, run_id, statuses)
+            progress = _progress(database, config, run_id, len(hosts), statuses)
             on_progress(progress)
             if not statuses.get("todo") and not statuses.get("doing"):
                 break
@@ -147,7 +148,8 @@ async def _statuses(app: procrastinate.App, run_id: int) -> dict[str, int]:
 async def _failed_hosts(app: procrastinate.App, run_id: int) -> list[str]:
     rows = await app.connector.execute_query_all_async(
         "SELECT args->>'host' AS host FROM procrastinate_jobs WHERE task_name = %(task)s "
-        "AND (args->>'run')::bigint = %(run)s AND status = 'failed' ORDER BY 1",
+        "AND (args->>'run')::bigint = %(run)s "
+        "AND status IN ('failed', 'cancelled', 'aborted') ORDER BY 1",
         task=TASK,
         run=run_id,
     )
@@ -155,8 +157,10 @@ async def _failed_hosts(app: procrastinate.App, run_id: int) -> list[str]:
 
 
 def _progress(
-    database: Database, config: Config, run_id: int, statuses: dict[str, int]
+    database: Database, config: Config, run_id: int, hosts: int, statuses: dict[str, int]
 ) -> Progress:
+    """Where the run stands. Workers delete the shares they finished: a share not waiting,
+    under way or failed is done."""
     # Heartbeats are written with the machines' real clocks, whatever clock the run has.
     alive_since = datetime.now(UTC) - timedelta(seconds=config.fleet.stalled_seconds)
     with database.session() as session:
@@ -166,14 +170,16 @@ def _progress(
             .select_from(Worker)
             .where(Worker.stopped_at.is_(None), Worker.seen_at >= alive_since)
         )
+    waiting, running = statuses.get("todo", 0), statuses.get("doing", 0)
+    failed = sum(statuses.get(status, 0) for status in FAILED)
     return Progress(
         run_id,
         _fetched(database, run_id),
         planned,
-        statuses.get("succeeded", 0),
-        sum(statuses.values()),
-        statuses.get("doing", 0),
-        statuses.get("failed", 0),
+        max(0, hosts - waiting - running - failed),
+        hosts,
+        running,
+        failed,
         int(workers or 0),
     )
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,6 +34,7 @@ from models import Database, Worker
 
 log = logging.getLogger(__name__)
 DEFAULT_PREFIX = "citewatch"
+LEASE_POLL_SECONDS = 1.0
 
 
 class ShareStopped(Exception):
@@ -80,9 +80,11 @@ def crawl_share(run: int, host: str, spider: str, now: str | None = None) -> Non
         raise ShareFailed("crawl_share runs only inside `citewatch worker`")
     if state.stopping:
         raise ShareStopped(f"{host}: the worker is stopping")
-    with host_lease(state.config, host) as held:
-        if not held:  # the share was queued again while its worker still crawls (a slow beat)
-            raise ShareStopped(f"{host}: another worker is still crawling it")
+    # Queued again while its first worker still crawls (a heartbeat late, not dead): wait for
+    # that worker to let go of the host, then take what is left (perhaps nothing).
+    with host_lease(state.config, host, lambda: state.stopping) as held:
+        if not held:
+            raise ShareStopped(f"{host}: the worker is stopping")
         _crawl(state, run, host, spider, now)
 
 
@@ -118,21 +120,29 @@ def _crawl(state: _Running, run: int, host: str, spider: str, now: str | None) -
 
 
 @contextlib.contextmanager
-def host_lease(config: Config, host: str) -> Iterator[bool]:
-    """A PostgreSQL advisory lock on the host for as long as its share is crawled (True if
-    taken): the lease of the fleet's one-at-a-time rule. The queue's own job lock is let go
-    when a share is queued again; this one only when the worker's connection ends, so a worker
-    that is slow, not dead, still keeps the host to itself."""
-    key = int.from_bytes(hashlib.sha256(f"citewatch host {host}".encode()).digest()[:8], "big")
-    key -= 2**63  # a signed bigint
+def host_lease(config: Config, host: str, give_up: Callable[[], bool]) -> Iterator[bool]:
+    """A PostgreSQL advisory lock on the host for as long as its share is crawled: the lease of
+    the fleet's one-at-a-time rule. The queue's own job lock is let go when a share is queued
+    again; this one only when its worker's connection ends, so a worker that is slow, not dead,
+    keeps the host to itself. Waits for it (False: `give_up()` said stop first). The key names
+    the schema too: two deployments on one server do not hold each other's hosts."""
     with psycopg.connect(conninfo(config, "citewatch-lease"), autocommit=True) as connection:
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        taken = bool(row and row[0])
+        key = connection.execute(
+            "SELECT hashtextextended(current_schema() || ' ' || %s, 0)", (host,)
+        ).fetchone()
+        assert key is not None
+        while True:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", key).fetchone()
+            if row and row[0]:
+                break
+            if give_up():
+                yield False
+                return
+            time.sleep(LEASE_POLL_SECONDS)
         try:
-            yield taken
+            yield True
         finally:
-            if taken:
-                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            connection.execute("SELECT pg_advisory_unlock(%s)", key)
 
 
 def run_worker(config: Config, database: Database, name: str) -> None:
@@ -185,6 +195,7 @@ async def _serve(config: Config, name: str) -> None:
             concurrency=1,
             install_signal_handlers=False,
             update_heartbeat_interval=config.fleet.heartbeat_seconds,
+            delete_jobs="successful",  # the queue keeps what waits and what failed
             stalled_worker_timeout=config.fleet.stalled_seconds,
             fetch_job_polling_interval=min(5.0, config.fleet.poll_seconds),
         )
