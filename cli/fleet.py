@@ -9,14 +9,12 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import select
 
 from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
 from crawler.launch import CrawlNotStarted
-from fleet.queue import FleetError, conninfo
 from models import Worker
 
 WORKER_COLUMNS = (
@@ -46,6 +44,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def cmd_worker(app: App, args: argparse.Namespace) -> int:
     """citewatch worker [--name NAME]"""
+    import psycopg  # the queue's libraries load only for the commands that use them
+
+    from fleet.queue import FleetError, conninfo
     from fleet.worker import WorkerBusy, run_worker
 
     name = args.name or f"{socket.gethostname()}-{os.getpid()}"

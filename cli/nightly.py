@@ -6,7 +6,7 @@ import argparse
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alerts.delivery import send_test_message
 from alerts.mailer import DeliveryError
@@ -15,11 +15,13 @@ from cli.app import App
 from cli.errors import CommandError
 from cli.output import FORMATS, Column, list_rows, say
 from config.clock import utc_now
-from fleet.coordinator import Progress
 from models import Database, JobRun
 from nightly.cycle import CycleBusy, run_cycle, send_digest
 from nightly.runs import recent_job_runs
 from scheduler import build_scheduler, next_run, run_in_foreground
+
+if TYPE_CHECKING:
+    from fleet.coordinator import Progress
 
 RUN_COLUMNS = (
     Column("cycle", "#", {"no_wrap": True}),

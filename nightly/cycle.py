@@ -18,9 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import func, select
 
 from alerts.delivery import deliver, language_and_zone, queue
@@ -29,13 +28,14 @@ from alerts.routing import queue_subscriber_digests
 from alerts.subscriptions import any_recipient
 from config import Config, child_environment
 from crawler.launch import CrawlLock, CrawlNotStarted, Event, crawl_lock, run_crawl
-from fleet.coordinator import Progress, crawl_distributed
-from fleet.queue import FleetError
 from models import CrawlRun, Database, DatabaseError, JobRun
 from models.crawls import archive_pending, check_pending, mark_failed, run_counts
 from models.kinds import NightlyStep, StepStatus
 from nightly.after_run import after_run
 from watch.sources import active_sources
+
+if TYPE_CHECKING:  # the fleet's queue (procrastinate) loads only for a distributed cycle
+    from fleet.coordinator import Progress
 
 Clock = Callable[[], datetime]
 
@@ -213,6 +213,11 @@ def fleet_crawler(on_progress: Callable[[Progress], None]) -> Crawler:
     def crawl_by_fleet(
         database: Database, config: Config, clock: Clock, now: str | None, spider: str
     ) -> StepResult:
+        import psycopg
+
+        from fleet.coordinator import crawl_distributed
+        from fleet.queue import FleetError
+
         try:
             outcome = crawl_distributed(database, config, clock, now, spider, on_progress)
         except FleetError as exc:
