@@ -117,12 +117,17 @@ def find_target(session: Session, reference: str) -> Target:
 
 
 def snapshot_row(snapshot: Snapshot) -> dict[str, Any]:
-    """A snapshot as a JSON/CSV record."""
+    """A snapshot as a JSON/CSV record: when it was first and last seen, and how many times."""
+    fetched = f"{snapshot.fetched_at:%Y-%m-%d %H:%M}"
+    if snapshot.times_seen > 1:
+        fetched += f"\nto {snapshot.checked_at:%Y-%m-%d %H:%M}\n({snapshot.times_seen} times)"
     return {
         "id": snapshot.id,
         "target_id": snapshot.target_id,
         "fetched_at": snapshot.fetched_at.isoformat(timespec="seconds"),
-        "fetched": f"{snapshot.fetched_at:%Y-%m-%d %H:%M}",
+        "last_seen_at": snapshot.checked_at.isoformat(timespec="seconds"),
+        "times_seen": snapshot.times_seen,
+        "fetched": fetched,
         "result": describe(snapshot),
         "outcome": snapshot.outcome,
         "status": snapshot.status,

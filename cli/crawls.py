@@ -125,6 +125,8 @@ def report_run(app: App, run_id: int, nothing: str) -> None:
         failures = []
         for snapshot, url in run_snapshots(session, run_id):
             result = describe(snapshot)
+            if snapshot.crawl_run_id != run_id:  # an earlier snapshot this run's check repeated
+                result += ", seen again"
             counts[result] = counts.get(result, 0) + 1
             if not snapshot.good:
                 failures.append(

@@ -4,7 +4,9 @@ The package holds byte-for-byte copies of the WARC records of every capture of t
 sources (or of our copy only, with `latest`): each record keeps its WARC-Record-ID, dates and
 digests, so it can be matched with the sealed WARC file it was copied from. A capture that
 repeated an earlier one (a revisit record) brings its original, a response brings the request
-record written with it, and a page rendered in a browser what the browser saw.
+record written with it, and a page rendered in a browser what the browser saw. The checks a
+snapshot row stands for beyond its own fetch (health.sightings) are found in the WARC files
+by their revisit records (archive.revisits).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from warcio.warcwriter import WARCWriter
 
 from archive.replay import record_headers, request_length
+from archive.revisits import revisits_in, written_between
 from archive.warc import warc_date
 from config import Config
 from evidence.keys import SigningKey
@@ -113,7 +116,7 @@ def export_document(
         if document is None:
             raise ExportError(f"no stored document {document_id} (see `citewatch documents`)")
         title = document.title
-        pages, records = _select(session, document, selection, summary)
+        pages, records = _select(session, document, selection, config.warc_directory, summary)
     if not records:
         raise ExportError(
             "nothing to export: no archived capture of the selected notes "
@@ -150,17 +153,24 @@ def export_document(
 
 @dataclass
 class _Page:
-    """One cited URL: its notes, and the capture that stands for it in pages.jsonl."""
+    """One cited URL: its notes, and the capture that stands for it in pages.jsonl (its
+    snapshot, its record and when it was made)."""
 
     target_id: int
     cited_url: str
     notes: list[str]
     capture: Snapshot | None = None
+    record: _Record | None = None
+    at: datetime | None = None
     captures: int = 0
 
 
 def _select(
-    session: Session, document: Document, selection: Selection, summary: ExportSummary
+    session: Session,
+    document: Document,
+    selection: Selection,
+    directory: Path,
+    summary: ExportSummary,
 ) -> tuple[list[_Page], list[_Record]]:
     rows = session.execute(
         select(Citation.footnote, Citation.url, Target)
@@ -185,19 +195,23 @@ def _select(
             page.notes.append(footnote)
         targets[target.id] = target
     chosen = _captures(session, list(targets.values()), selection)
+    since = selection.since
+    later = {} if selection.latest else _later_checks(directory, chosen, since)
     records: dict[_Record, None] = {}
     for snapshot in chosen:
         page = pages[snapshot.target_id]
-        page.captures += 1
-        payload = snapshot.revisit_of or snapshot
-        for held in (payload, snapshot) if payload is not snapshot else (snapshot,):
-            assert held.warc_file is not None
-            length = held.capture_length or held.warc_length or 0
-            whole = held.capture_length is not None
-            records[_Record(held.warc_file, held.warc_offset or 0, length, whole)] = None
-        if page.capture is None or _better(snapshot, page.capture):
-            page.capture = snapshot
-    summary.captures = len(chosen)
+        records[_record(snapshot.revisit_of or snapshot)] = None  # the payload, first
+        own = (
+            []
+            if since and snapshot.fetched_at < since
+            else [(_record(snapshot), snapshot.fetched_at)]
+        )
+        for record, at in [*own, *later.get(snapshot.id, [])]:
+            records[record] = None
+            page.captures += 1
+            if page.at is None or _better(snapshot, at, page):
+                page.capture, page.record, page.at = snapshot, record, at
+    summary.captures = sum(page.captures for page in pages.values())
     summary.pages = sum(1 for page in pages.values() if page.capture is not None)
     for page in pages.values():
         if page.capture is None:
@@ -205,8 +219,46 @@ def _select(
     return [page for page in pages.values() if page.capture is not None], list(records)
 
 
+def _record(snapshot: Snapshot) -> _Record:
+    """A snapshot's record (a rendered page's, with what the browser saw)."""
+    assert snapshot.warc_file is not None
+    length = snapshot.capture_length or snapshot.warc_length or 0
+    whole = snapshot.capture_length is not None
+    return _Record(snapshot.warc_file, snapshot.warc_offset or 0, length, whole)
+
+
+def _later_checks(
+    directory: Path, snapshots: list[Snapshot], since: datetime | None
+) -> dict[int, list[tuple[_Record, datetime]]]:
+    """The revisit records of the later checks each snapshot stands for (health.sightings),
+    since `since`: the database keeps no row of their own, the WARC files keep each."""
+    copies: dict[str, list[Snapshot]] = {}  # the record a revisit refers to -> its snapshots
+    for snapshot in snapshots:
+        held = snapshot.revisit_of or snapshot
+        if snapshot.last_seen_at is not None and held.warc_record_id:
+            copies.setdefault(held.warc_record_id, []).append(snapshot)
+    if not copies:
+        return {}
+    seen = [snapshot for repeating in copies.values() for snapshot in repeating]
+    files = written_between(
+        directory,
+        min(s.fetched_at for s in seen),
+        max(s.last_seen_at for s in seen if s.last_seen_at is not None),
+    )
+    found: dict[int, list[tuple[_Record, datetime]]] = {}
+    for revisit in revisits_in(directory, files, set(copies)):
+        for snapshot in copies[revisit.refers_to]:
+            own = (revisit.file, revisit.offset) == (snapshot.warc_file, snapshot.warc_offset)
+            after = max(snapshot.fetched_at, since) if since else snapshot.fetched_at
+            if not own and after <= revisit.date <= snapshot.checked_at:
+                record = _Record(revisit.file, revisit.offset, revisit.length)
+                found.setdefault(snapshot.id, []).append((record, revisit.date))
+    return found
+
+
 def _captures(session: Session, targets: list[Target], selection: Selection) -> list[Snapshot]:
-    """The snapshots to export, each with a WARC record, oldest first."""
+    """The snapshots to export, each with a WARC record, oldest first (since a time: those
+    captured or seen again since then)."""
     if selection.latest:
         copies = our_copies(session, targets)
         found = [copy.cited for copy in copies.values() if copy.cited is not None]
@@ -223,13 +275,14 @@ def _captures(session: Session, targets: list[Target], selection: Selection) -> 
         .order_by(Snapshot.fetched_at, Snapshot.id)
     )
     if selection.since is not None:
-        query = query.where(Snapshot.fetched_at >= selection.since)
+        query = query.where(Snapshot.checked_at >= selection.since)
     return list(session.scalars(query))
 
 
-def _better(candidate: Snapshot, current: Snapshot) -> bool:
+def _better(candidate: Snapshot, at: datetime, page: _Page) -> bool:
     """Which capture stands for the page: a good copy over any other, then the latest."""
-    return (candidate.good, candidate.fetched_at) >= (current.good, current.fetched_at)
+    assert page.capture is not None and page.at is not None
+    return (candidate.good, at) >= (page.capture.good, page.at)
 
 
 def _copy_records(
@@ -287,10 +340,10 @@ def _page_entries(
 ) -> list[dict[str, Any]]:
     entries = []
     for page in pages:
-        capture = page.capture
-        assert capture is not None
+        capture, record = page.capture, page.record
+        assert capture is not None and record is not None
         held = capture.revisit_of or capture
-        uri, date = uris[(capture.warc_file or "", capture.warc_offset or 0)]
+        uri, date = uris[(record.warc_file, record.offset)]
         entries.append(
             {
                 "id": f"target-{page.target_id}",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from archive.social import PREVIEW_NOTE
 from config import CheckConfig
 from health.hints import typo_hint
+from health.sightings import checks_of, fold_repeats
 from health.states import (
     Check,
     Intervals,
@@ -35,7 +36,8 @@ from health.verdicts import (
 )
 from models import Citation, CrawlRun, Probe, Snapshot, Target
 from models.base import batches
-from models.kinds import LinkState, Outcome, Verdict
+from models.kinds import LinkState, Outcome, RunKind, Verdict
+from models.snapshot import checked_in
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,14 +85,13 @@ def intervals(config: CheckConfig) -> Intervals:
 
 
 def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConfig) -> RunHealth:
-    """Judge a run's snapshots and move its links' states; safe to run again."""
+    """Judge a run's snapshots, fold a check run's repeats into the snapshots they repeat
+    (health.sightings), and move its links' states; safe to run again."""
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise ValueError(f"no crawl run {run_id}")
     snapshots = list(
-        session.scalars(
-            select(Snapshot).where(Snapshot.crawl_run_id == run_id).order_by(Snapshot.id)
-        )
+        session.scalars(select(Snapshot).where(checked_in(run_id)).order_by(Snapshot.id))
     )
     targets = _by_id(session, {s.target_id for s in snapshots})
     # A network outage shows as hosts that answered before failing now. Hosts that already
@@ -151,11 +152,13 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         )
         health.verdicts[verdict] = health.verdicts.get(verdict, 0) + 1
     session.flush()
-    histories = _histories(session, list(targets))
     latest = {s.target_id: s for s in snapshots}  # ordered by id: the last one wins
+    if run.kind == RunKind.CHECK:
+        latest.update(fold_repeats(session, run_id, snapshots))
+    histories = _histories(session, list(targets))
     for target in targets.values():
         snapshot = latest[target.id]
-        target.last_verdict, target.last_checked_at = snapshot.verdict, snapshot.fetched_at
+        target.last_verdict, target.last_checked_at = snapshot.verdict, snapshot.checked_at
         change = _update_target(target, histories.get(target.id, []), now, config)
         if change is not None:
             health.transitions.append(change)
@@ -272,11 +275,19 @@ def _earlier(
 
 
 def _histories(session: Session, target_ids: list[int]) -> dict[int, list[Check]]:
-    """Every counted check of each target, oldest first."""
+    """Every counted check of each target, oldest first (a snapshot seen N times stands for
+    N checks: health.sightings.checks_of)."""
     histories: dict[int, list[Check]] = defaultdict(list)
     for chunk in batches(target_ids):
         rows = session.execute(
-            select(Snapshot.target_id, Snapshot.verdict, Snapshot.fetched_at, Snapshot.outcome)
+            select(
+                Snapshot.target_id,
+                Snapshot.verdict,
+                Snapshot.fetched_at,
+                Snapshot.outcome,
+                Snapshot.checked_at,
+                Snapshot.times_seen,
+            )
             .where(
                 Snapshot.target_id.in_(chunk),
                 Snapshot.verdict.is_not(None),
@@ -284,9 +295,10 @@ def _histories(session: Session, target_ids: list[int]) -> dict[int, list[Check]
             )
             .order_by(Snapshot.fetched_at, Snapshot.id)
         )
-        for target_id, verdict, at, outcome in rows:
+        for target_id, verdict, at, outcome, last, times in rows:
             if verdict is not None:
-                histories[target_id].append(Check(verdict, at, is_permanent(verdict, outcome)))
+                permanent = is_permanent(verdict, outcome)
+                histories[target_id].extend(checks_of(verdict, at, last, times, permanent))
     return histories
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import Citation, Document, Target
-from models.copies import Copies, our_copies
+from models.copies import Copies, our_copies, sightings
 from models.evidence import sealed_warc_files
 from models.kinds import LinkState
 
@@ -48,6 +48,10 @@ class ReportRow:
     target_id: int
     archived_text: str | None = None  # not in records
     title: str | None = None
+    # Added after the title (the custody block ends the records): how many fetches found our
+    # copy as archived, its capture included (models.copies.sightings), and the last of them.
+    seen_at: datetime | None = None
+    times_seen: int = 0
     # Added last: the chain of custody of our copy. Its payload digest and WARC record, and
     # whether the WARC file holding it was signed and time-stamped (models.evidence).
     sha256: str | None = None
@@ -100,7 +104,8 @@ def report_rows(
     session: Session, documents: list[Document], with_text: bool = False
 ) -> list[ReportRow]:
     """Every citation of the documents, in document order, with its source's health and the
-    custody of our copy (the evidence records of its WARC files: one query for the report)."""
+    custody of our copy (the evidence records of its WARC files, and the fetches that found
+    it: a query each for the report)."""
     found: list[tuple[Document, Sequence[CitationRow], dict[int, Copies]]] = []
     for document in documents:
         # The citation's own columns only (no entity to build per row), with its target.
@@ -114,15 +119,9 @@ def report_rows(
             session, list({row.Target.id: row.Target for row in citations}.values())
         )
         found.append((document, citations, copies))
-    files = sealed_warc_files(
-        session,
-        [
-            pair.cited.warc_file
-            for _, _, copies in found
-            for pair in copies.values()
-            if pair.cited is not None and pair.cited.warc_file
-        ],
-    )
+    cited = [pair.cited for _, _, copies in found for pair in copies.values() if pair.cited]
+    files = sealed_warc_files(session, [copy.warc_file for copy in cited if copy.warc_file])
+    seen = sightings(session, [copy.id for copy in cited])
     rows: list[ReportRow] = []
     for document, citations, copies in found:
         for citation in citations:
@@ -130,6 +129,7 @@ def report_rows(
             pair = copies.get(target.id)
             copy, current = (pair.cited, pair.current) if pair else (None, None)
             sealed = files.get(copy.warc_file) if copy and copy.warc_file else None
+            seen_at, times_seen = seen.get(copy.id, (None, 0)) if copy else (None, 0)
             rows.append(
                 ReportRow(
                     document_id=document.id,
@@ -154,6 +154,8 @@ def report_rows(
                     archived_text=(copy.archived_text if copy and with_text else None),
                     target_id=target.id,
                     title=copy.title if copy else None,
+                    seen_at=seen_at,
+                    times_seen=times_seen,
                     sha256=copy.payload_sha256 if copy else None,
                     warc_file=copy.warc_file if copy else None,
                     warc_offset=copy.warc_offset if copy else None,

@@ -7,13 +7,12 @@ from sqlalchemy.orm import Session
 
 from models import Snapshot
 from models.kinds import Verdict
+from models.snapshot import checked_in
 
 
 def verdict_counts(session: Session, run_id: int) -> dict[Verdict | None, int]:
-    """Snapshots per verdict in a crawl run (None: not judged); empty if it fetched nothing."""
+    """Checks per verdict in a crawl run (None: not judged); empty if it fetched nothing."""
     rows = session.execute(
-        select(Snapshot.verdict, func.count())
-        .where(Snapshot.crawl_run_id == run_id)
-        .group_by(Snapshot.verdict)
+        select(Snapshot.verdict, func.count()).where(checked_in(run_id)).group_by(Snapshot.verdict)
     )
     return dict(rows.all())

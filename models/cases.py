@@ -98,7 +98,8 @@ class CaseUpdate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
-    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    # Indexed: a snapshot row deleted (health.sightings) is looked up here.
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # new (a watched article), changed (cited)
     url: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)

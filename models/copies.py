@@ -58,6 +58,21 @@ def our_copies(session: Session, targets: Sequence[Target]) -> dict[int, Copies]
     }
 
 
+def sightings(session: Session, snapshot_ids: Sequence[int]) -> dict[int, tuple[datetime, int]]:
+    """For each of these copies: the last fetch that found it (its capture, or a check that
+    repeated it: a 304 or the same payload) and how many did."""
+    found: dict[int, tuple[datetime, int]] = {}
+    copy = func.coalesce(Snapshot.revisit_of_id, Snapshot.id)
+    for chunk in batches(sorted(set(snapshot_ids))):
+        rows = session.execute(
+            select(copy, func.max(Snapshot.checked_at), func.sum(Snapshot.times_seen))
+            .where(or_(Snapshot.id.in_(chunk), Snapshot.revisit_of_id.in_(chunk)))
+            .group_by(copy)
+        )
+        found.update((snapshot_id, (last, int(times))) for snapshot_id, last, times in rows)
+    return found
+
+
 def _latest(session: Session, target_ids: list[int]) -> dict[int, int]:
     """The id of each target's latest good snapshot, ranked in SQL (one row per target)."""
     found: dict[int, int] = {}

@@ -13,7 +13,7 @@ from models.base import batches
 from models.database import Database, DatabaseError
 from models.document import Citation, Target
 from models.kinds import Extraction, RunKind, RunStatus
-from models.snapshot import CrawlRun, Snapshot
+from models.snapshot import CrawlRun, Snapshot, checked_in
 
 MAX_ERROR = 1000  # characters of a failed run's reason
 
@@ -259,21 +259,23 @@ def archived_copies(session: Session, target_ids: list[int]) -> dict[int, Archiv
 
 
 def run_snapshots(session: Session, run_id: int) -> list[tuple[Snapshot, str]]:
-    """A run's snapshots with their targets' URLs, in the order they were stored."""
+    """The snapshots holding a run's checks (models.snapshot.checked_in) with their targets'
+    URLs, in the order they were stored."""
     rows = session.execute(
         select(Snapshot, Target.canonical_url)
         .join(Target)
-        .where(Snapshot.crawl_run_id == run_id)
+        .where(checked_in(run_id))
         .order_by(Snapshot.id)
     )
     return [(snapshot, url) for snapshot, url in rows]
 
 
 def run_counts(session: Session, run_id: int) -> dict[str, int]:
-    """How many fetches a run made, and how many gave a good copy of the page."""
+    """How many fetches a run made, and how many gave a good copy of the page (a check that
+    saw a snapshot again counts in the run of its last sighting: read when the run ends)."""
     fetched, good = session.execute(
         select(func.count(Snapshot.id), func.count(Snapshot.id).filter(Snapshot.good)).where(
-            Snapshot.crawl_run_id == run_id
+            checked_in(run_id)
         )
     ).one()
     return {"fetched": fetched or 0, "good": good or 0}

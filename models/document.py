@@ -26,8 +26,9 @@ class Document(Base):
     revision: Mapped[int] = mapped_column(default=1)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     added_at: Mapped[datetime]
-    # A report added by its URL: the fetch (snapshot, WARC record) this revision was read from.
-    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    # A report added by its URL: the fetch (snapshot, WARC record) this revision was read from
+    # (indexed: a snapshot row deleted (health.sightings) is looked up here).
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
 
     citations: Mapped[list[Citation]] = relationship(
         back_populates="document", order_by="Citation.position", cascade="all, delete-orphan"

@@ -1,4 +1,5 @@
-"""Snapshots (one row per fetch attempt outcome) and crawl runs (so a killed crawl resumes)."""
+"""Snapshots (one row per distinct fetch outcome: checks that saw the same again extend it)
+and crawl runs (so a killed crawl resumes)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Text,
     and_,
     false,
+    func,
     or_,
     text,
     true,
@@ -63,7 +65,8 @@ class Probe(Base):
 
 
 class Snapshot(Base):
-    """What one fetch of a target gave: the response and where its evidence is, or the failure."""
+    """What a fetch of a target gave: the response and where its evidence is, or the failure;
+    and how often later checks saw the same again."""
 
     __tablename__ = "snapshots"
     __table_args__ = (
@@ -94,7 +97,7 @@ class Snapshot(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(String(100))
-    revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
     extraction: Mapped[Extraction | None] = mapped_column(EnumText(Extraction))
     text: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
@@ -117,6 +120,11 @@ class Snapshot(Base):
     # A rendered page's records (response, request, DOM, screenshot, sub-resources) lie one
     # after the other from warc_offset: this many bytes of them, to replay the page whole.
     capture_length: Mapped[int | None] = mapped_column(BigInteger)
+    # Later checks that saw the same again (health.sightings): fetched_at is the first
+    # sighting; the last one's time (None: seen once) and run, and how many there were.
+    last_seen_at: Mapped[datetime | None]
+    last_crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    times_seen: Mapped[int] = mapped_column(default=1, server_default="1")
 
     target: Mapped[Target] = relationship()
     revisit_of: Mapped[Snapshot | None] = relationship(remote_side=[id])
@@ -127,6 +135,16 @@ class Snapshot(Base):
         if self.text is None and self.revisit_of is not None:
             return self.revisit_of.text
         return self.text
+
+    @hybrid_property
+    def checked_at(self) -> datetime:
+        """When a check last saw what this snapshot shows."""
+        return self.last_seen_at or self.fetched_at
+
+    @checked_at.inplace.expression
+    @classmethod
+    def _checked_at_expression(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.last_seen_at, cls.fetched_at)
 
     @hybrid_property
     def preserved(self) -> bool:
@@ -151,6 +169,12 @@ class Snapshot(Base):
     def _good_expression(cls) -> ColumnElement[bool]:
         held = or_(cls.preserved, cls.revisit_of_id.is_not(None))
         return and_(held, cls.verdict.in_(GOOD_VERDICTS))
+
+
+def checked_in(run_id: int) -> ColumnElement[bool]:
+    """The snapshots holding a check of this run: its own, and earlier ones its checks saw
+    again (until a later run sees them again too: a run's counts are read when it ends)."""
+    return or_(Snapshot.crawl_run_id == run_id, Snapshot.last_crawl_run_id == run_id)
 
 
 def is_preserved(outcome: Outcome | str, status: int | None) -> bool:

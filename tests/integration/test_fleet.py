@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import Database, Snapshot
+from models.snapshot import checked_in
 from tests.support.databases import postgres_schema_url
 from tests.support.pages import ARTICLES, article_page
 from tests.support.web import Reply, Seen, TestWeb
@@ -181,13 +182,19 @@ def _when_crawling(fleet: Fleet, name: str) -> None:
 
 
 def _fetched_once_per_target(database: Database, run: int) -> None:
+    """Each target fetched once by each run so far (run n on night n): its fetches, a row each
+    or one more sighting of the row they repeat (health.sightings), add up to `run`, and one
+    of its rows holds this run's."""
     with database.session() as session:
         per_target = session.execute(
-            select(Snapshot.target_id, func.count())
-            .where(Snapshot.crawl_run_id == run)
-            .group_by(Snapshot.target_id)
+            select(
+                Snapshot.target_id,
+                func.sum(Snapshot.times_seen),
+                func.count().filter(checked_in(run)),
+            ).group_by(Snapshot.target_id)
         ).all()
-    assert len(per_target) == TARGETS and {count for _, count in per_target} == {1}
+    assert len(per_target) == TARGETS
+    assert {(int(fetches), holding) for _, fetches, holding in per_target} == {(run, 1)}
 
 
 def test_three_workers_fetch_every_target_once_politely_and_survive_a_kill(fleet: Fleet) -> None:

@@ -158,7 +158,8 @@ def test_a_page_answering_304_every_night_stays_alive_with_its_first_copy(story:
     page = story.desk.client.get(f"/links/{target}").text
     assert 'class="badge state-alive"' in page
     timeline = page.split('id="timeline-heading"')[1]
-    assert timeline.count("<tr>") == 1 + NIGHTS  # a revisit a night, each a snapshot
+    # A revisit a night, each one more sighting of the night-1 snapshot (health.sightings).
+    assert timeline.count("<tr>") == 2 and f"seen {NIGHTS} times, last" in timeline
     # Our copy is the bytes we hold, from night 1 — not an empty 304 — whole and replayable.
     assert f"Snapshot #{first.id}, fetched" in page
     assert ZHYLANBAEV_RU.paragraphs[0] in page
