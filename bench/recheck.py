@@ -26,9 +26,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models import Database, Snapshot  # noqa: E402
+from tests.support.databases import private_schema  # noqa: E402
 from tests.support.pages import ARTICLES, article_page  # noqa: E402
 from tests.support.web import Reply, Seen, TestWeb  # noqa: E402
 from tests.support.workspace import Workspace  # noqa: E402
@@ -170,22 +169,6 @@ def free_space_map(connection: Connection) -> str:
     return str(schema).strip('"')
 
 
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A URL whose connections use a fresh schema of the database at `url`, dropped afterwards."""
-    schema = f"citewatch_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def measure(workspace: Workspace, web: TestWeb, unchanged: int) -> Measured:
     warc_before = directory_size(workspace.warc_directory)
     database_before = database_size(workspace.database_url)
@@ -266,7 +249,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         if args.url:
-            with postgres_schema(args.url) as url:
+            with private_schema(args.url) as url:
                 bench(args.targets, url, Path(scratch))
         else:
             bench(args.targets, None, Path(scratch))

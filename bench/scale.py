@@ -45,15 +45,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,7 +60,7 @@ from models import Database, Snapshot, Worker  # noqa: E402
 from models.base import batches  # noqa: E402
 from models.document import Citation, Document, Target  # noqa: E402
 from models.targets import ensure_targets  # noqa: E402
-from tests.support.databases import POSTGRES_URL  # noqa: E402
+from tests.support.databases import POSTGRES_URL, private_schema  # noqa: E402
 from tests.support.pages import ARTICLES, article_page  # noqa: E402
 from tests.support.web import Reply, Seen, TestWeb  # noqa: E402
 from tests.support.workspace import Workspace  # noqa: E402
@@ -114,22 +111,6 @@ class Pages:
 def addresses(count: int) -> list[str]:
     """Loopback addresses 127.0.1.1, 127.0.1.2, ... (250 to a /24)."""
     return [f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(count)]
-
-
-@contextmanager
-def private_schema(url: str) -> Iterator[str]:
-    """A URL whose connections use a fresh schema of the database at `url`, dropped afterwards."""
-    schema = f"citewatch_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def store_document(url: str, cited: list[str]) -> float:

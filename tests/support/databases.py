@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,23 +17,38 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def postgres_schema_url() -> Iterator[str]:
-    """A URL whose connections use a fresh, private schema, dropped afterwards."""
-    schema = f"citewatch_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+@contextmanager
+def private_schema(url: str, prefix: str = "citewatch_test") -> Iterator[str]:
+    """A URL whose connections use a fresh schema of the database at `url`, dropped afterwards
+    (the tests' and the benchmarks' own database on a shared server)."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
+    except OperationalError:
         admin.dispose()
-        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.orig}"
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    separator = "&" if "?" in POSTGRES_URL else "?"
+        raise
+    separator = "&" if "?" in url else "?"
     try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, private schema, dropped afterwards."""
+    schema = private_schema(POSTGRES_URL)
+    try:
+        url = schema.__enter__()
+    except OperationalError as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.orig}"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield url
+    finally:
+        schema.__exit__(None, None, None)
