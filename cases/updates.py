@@ -8,7 +8,7 @@ listed here too: all of them, a run's, or how many each case has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,6 +18,8 @@ from cases.matching import CaseMatcher, CaseTerms, Match
 from config import WatchConfig
 from models import Article, Case, CaseUpdate, Snapshot
 from models.base import batches
+
+BATCH = 500  # copies matched at a time: memory stays flat however large the run
 
 
 def case_terms(session: Session) -> list[CaseTerms]:
@@ -69,18 +71,45 @@ def record_updates(
     if not terms:
         return []
     matcher = CaseMatcher(terms, config.match_window, config.fuzzy_min_length)
-    snapshots = list(
-        session.scalars(
-            select(Snapshot)
-            .where(
-                Snapshot.crawl_run_id == run_id,
-                Snapshot.revisit_of_id.is_(None),
-                Snapshot.text.is_not(None),
+    recorded: list[CaseUpdate] = []
+    for snapshots in _new_copies(session, run_id):
+        recorded += _match(session, matcher, run_id, snapshots, now)
+        session.flush()  # written: the batch's copies can leave the session
+    return recorded
+
+
+def _new_copies(session: Session, run_id: int) -> Iterator[list[Snapshot]]:
+    """The run's copies with text of their own (not revisits), a batch at a time."""
+    last = 0
+    while True:
+        snapshots = list(
+            session.scalars(
+                select(Snapshot)
+                .where(
+                    Snapshot.crawl_run_id == run_id,
+                    Snapshot.revisit_of_id.is_(None),
+                    Snapshot.text.is_not(None),
+                    Snapshot.id > last,
+                )
+                .options(selectinload(Snapshot.target))
+                .order_by(Snapshot.id)
+                .limit(BATCH)
             )
-            .options(selectinload(Snapshot.target))
-            .order_by(Snapshot.id)
         )
-    )
+        if not snapshots:
+            return
+        yield snapshots
+        last = snapshots[-1].id
+
+
+def _match(
+    session: Session,
+    matcher: CaseMatcher,
+    run_id: int,
+    snapshots: list[Snapshot],
+    now: datetime,
+) -> list[CaseUpdate]:
+    """The case updates in these copies of the run (each page an update of a case once)."""
     target_ids = [s.target_id for s in snapshots]
     articles = _articles(session, target_ids)
     done = _existing(session, target_ids)
@@ -112,7 +141,6 @@ def record_updates(
             )
             session.add(update)
             recorded.append(update)
-    session.flush()
     return recorded
 
 

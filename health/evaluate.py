@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from archive.social import PREVIEW_NOTE
@@ -84,38 +84,95 @@ def intervals(config: CheckConfig) -> Intervals:
     )
 
 
+BATCH = 500  # targets judged at a time: memory stays flat however large the run
+
+
 def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConfig) -> RunHealth:
     """Judge a run's snapshots, fold a check run's repeats into the snapshots they repeat
-    (health.sightings), and move its links' states; safe to run again."""
+    (health.sightings), and move its links' states; safe to run again. Reads the run a batch
+    of targets at a time (each batch is written before the next is read)."""
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise ValueError(f"no crawl run {run_id}")
-    snapshots = list(
-        session.scalars(select(Snapshot).where(checked_in(run_id)).order_by(Snapshot.id))
-    )
-    targets = _by_id(session, {s.target_id for s in snapshots})
-    # A network outage shows as hosts that answered before failing now. Hosts that already
-    # failed to connect last time are no evidence either way: were they counted, a night on
-    # which only the dying hosts are due would look like an outage, and they would never die.
-    before = _earlier(session, list(targets), run_id, Snapshot.outcome)
-    by_host: dict[str, list[Outcome]] = defaultdict(list)
-    already_failing: dict[str, bool] = {}
-    for snapshot in snapshots:
-        host = targets[snapshot.target_id].host
-        by_host[host].append(snapshot.outcome)
-        previous = before.get(snapshot.target_id)
-        failing = previous is not None and previous in CONNECTION_FAILURES
-        already_failing[host] = already_failing.get(host, True) and failing
-    witnesses = {h: o for h, o in by_host.items() if not already_failing[h]}
-    run.degraded = is_degraded(witnesses, config.outage_share, config.outage_min_hosts)
+    run.degraded = _degraded(session, run_id, config)
     health = RunHealth(run_id, run.degraded)
     probes = _probe_texts(session, run_id)
+    # The run's first own snapshot: what a check repeats was stored before it.
+    first = session.scalar(select(func.min(Snapshot.id)).where(Snapshot.crawl_run_id == run_id))
+    for chunk in _run_targets(session, run_id):
+        _judge(session, run, chunk, first, probes, now, config, health)
+        session.flush()  # written: the batch's rows can leave the session's identity map
+    log.info("run %s: %s%s", run_id, health.verdicts, " (degraded)" if run.degraded else "")
+    return health
+
+
+def _run_targets(session: Session, run_id: int) -> Iterator[list[int]]:
+    """The ids of the targets the run checked, a batch at a time, in order."""
+    last = 0
+    while True:
+        chunk = list(
+            session.scalars(
+                select(Snapshot.target_id)
+                .where(checked_in(run_id), Snapshot.target_id > last)
+                .group_by(Snapshot.target_id)
+                .order_by(Snapshot.target_id)
+                .limit(BATCH)
+            )
+        )
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
+
+
+def _degraded(session: Session, run_id: int, config: CheckConfig) -> bool:
+    """Whether the run failed the way a network outage does: hosts that answered before
+    failing to connect now. Hosts that already failed to connect last time are no evidence
+    either way: were they counted, a night on which only the dying hosts are due would look
+    like an outage, and they would never die."""
+    outcomes: dict[str, set[Outcome]] = defaultdict(set)
+    already_failing: dict[str, bool] = {}
+    for chunk in _run_targets(session, run_id):
+        before = _earlier(session, chunk, run_id, Snapshot.outcome)
+        rows = session.execute(
+            select(Snapshot.target_id, Target.host, Snapshot.outcome)
+            .join(Target, Target.id == Snapshot.target_id)
+            .where(checked_in(run_id), Snapshot.target_id.in_(chunk))
+        )
+        for target_id, host, outcome in rows:
+            outcomes[host].add(outcome)
+            previous = before.get(target_id)
+            failing = previous is not None and previous in CONNECTION_FAILURES
+            already_failing[host] = already_failing.get(host, True) and failing
+    witnesses = {h: list(o) for h, o in outcomes.items() if not already_failing[h]}
+    return is_degraded(witnesses, config.outage_share, config.outage_min_hosts)
+
+
+def _judge(
+    session: Session,
+    run: CrawlRun,
+    target_ids: list[int],
+    first: int | None,
+    probes: dict[str, str],
+    now: datetime,
+    config: CheckConfig,
+    health: RunHealth,
+) -> None:
+    """A verdict for each of the run's snapshots of these targets, then their states."""
+    snapshots = list(
+        session.scalars(
+            select(Snapshot)
+            .where(checked_in(run.id), Snapshot.target_id.in_(target_ids))
+            .order_by(Snapshot.id)
+        )
+    )
+    targets = _by_id(session, target_ids)
     # What each link said when it was cited: its first good copy from an earlier run (a link
     # archived when it was already a not-found page has no baseline until it comes back).
     baselines = _earlier(
         session,
-        list(targets),
-        run_id,
+        target_ids,
+        run.id,
         Snapshot.text,
         and_(Snapshot.text != "", Snapshot.good),
         first=True,
@@ -153,9 +210,9 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         health.verdicts[verdict] = health.verdicts.get(verdict, 0) + 1
     session.flush()
     latest = {s.target_id: s for s in snapshots}  # ordered by id: the last one wins
-    if run.kind == RunKind.CHECK:
-        latest.update(fold_repeats(session, run_id, snapshots))
-    histories = _histories(session, list(targets))
+    if run.kind == RunKind.CHECK and first is not None:
+        latest.update(fold_repeats(session, run.id, snapshots, first))
+    histories = _histories(session, target_ids)
     for target in targets.values():
         snapshot = latest[target.id]
         target.last_verdict, target.last_checked_at = snapshot.verdict, snapshot.checked_at
@@ -168,8 +225,6 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
         [targets[i] for i in unresolved],
         [t for t in targets.values() if t.id not in unresolved],
     )
-    log.info("run %s: %s%s", run_id, health.verdicts, " (degraded)" if run.degraded else "")
-    return health
 
 
 def refresh_target(

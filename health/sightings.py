@@ -44,14 +44,15 @@ FOLDED = GOOD_VERDICTS | {Verdict.DRIFTED}  # verdicts whose checks may share a 
 
 
 def fold_repeats(
-    session: Session, run_id: int, snapshots: Sequence[Snapshot]
+    session: Session, run_id: int, snapshots: Sequence[Snapshot], first_id: int
 ) -> dict[int, Snapshot]:
     """Fold the run's judged snapshots (oldest first) that repeat their target's latest one
-    into it; for each target whose check was folded, the snapshot that now holds it."""
+    stored before the run's first snapshot (`first_id`) into it; for each target whose check
+    was folded, the snapshot that now holds it."""
     fresh = [s for s in snapshots if s.crawl_run_id == run_id]
     if not fresh:
         return {}
-    latest = _latest_before(session, run_id, [s.target_id for s in fresh], fresh[0].id)
+    latest = _latest_before(session, run_id, [s.target_id for s in fresh], first_id)
     holding: dict[int, Snapshot] = {}
     folded: list[int] = []
     for check in fresh:

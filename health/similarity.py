@@ -16,7 +16,7 @@ SHINGLE_WORDS = 4
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[int]:
     """Hashes of every run of `size` consecutive normalised words."""
-    words = [DIGITS_RE.sub("0", w) for w in WORD_RE.findall(text.lower())]
+    words = WORD_RE.findall(DIGITS_RE.sub("0", text.lower()))  # digits are word characters
     if len(words) < size:
         return {zlib.crc32(w.encode()) for w in words}
     return {
@@ -30,6 +30,8 @@ def retained(cited: str, current: str) -> float:
     Drift is what the page no longer says: a removed quote or paragraph lowers this; a "read
     also" box or a correction appended below does not.
     """
+    if cited == current:  # an unchanged page: no need to count
+        return 1.0
     before = shingles(cited)
     if not before:
         return 1.0
