@@ -312,9 +312,10 @@ def own_cpu_seconds() -> float:
 
 @dataclass(frozen=True)
 class Share:
-    """One host's share: when a worker took it and finished it, when its pages were fetched."""
+    """A share (one host, or several small ones): when a worker took it and finished it, when
+    its pages were fetched."""
 
-    host: str
+    hosts: list[str]
     attempts: int
     started: datetime
     ended: datetime
@@ -499,19 +500,53 @@ class Fleet:
         return " / ".join(lines[-5:])
 
 
+SHARE_EVENTS = """
+CREATE TABLE bench_share_events (job_id bigint, type text, at timestamptz, hosts jsonb);
+CREATE FUNCTION bench_keep_share_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bench_share_events
+    SELECT NEW.job_id, NEW.type::text, NEW.at, j.args->'hosts'
+    FROM procrastinate_jobs j WHERE j.id = NEW.job_id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER bench_keep_share_event AFTER INSERT ON procrastinate_events
+FOR EACH ROW EXECUTE FUNCTION bench_keep_share_event();
+CREATE FUNCTION bench_keep_share_end() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bench_share_events VALUES (OLD.id, 'deleted', now(), OLD.args->'hosts');
+    RETURN OLD;
+END $$;
+CREATE TRIGGER bench_keep_share_end AFTER DELETE ON procrastinate_jobs
+FOR EACH ROW EXECUTE FUNCTION bench_keep_share_end();
+"""
+
+
+def keep_share_events(url: str) -> None:
+    """Copy the queue's job events as they happen, and when a job is deleted: workers delete
+    the shares they finished (no 'succeeded' event), and their events with them. (In the
+    benchmark's private schema only; the workers created the queue's tables when they
+    started.)"""
+    database = Database(url)
+    try:
+        with database.session() as session:
+            session.execute(text(SHARE_EVENTS))
+    finally:
+        database.dispose()
+
+
 def shares(url: str) -> list[Share]:
-    """Each share of the crawl: its queue events (procrastinate_events) and its snapshots."""
+    """Each share of the crawl: its queue events (kept by keep_share_events) and its
+    snapshots."""
     database = Database(url)
     try:
         with database.session() as session:
             jobs = session.execute(
                 text(
-                    "SELECT j.args->>'host' AS host, "
-                    "count(*) FILTER (WHERE e.type = 'started') AS attempts, "
-                    "min(e.at) FILTER (WHERE e.type = 'started') AS started, "
-                    "max(e.at) FILTER (WHERE e.type IN ('succeeded', 'failed')) AS ended "
-                    "FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id "
-                    "GROUP BY j.id"
+                    "SELECT min(hosts::text)::jsonb AS hosts, "
+                    "count(*) FILTER (WHERE type = 'started') AS attempts, "
+                    "min(at) FILTER (WHERE type = 'started') AS started, "
+                    "max(at) FILTER (WHERE type IN ('deleted', 'failed')) AS ended "
+                    "FROM bench_share_events GROUP BY job_id"
                 )
             ).all()
             fetched = {
@@ -530,9 +565,12 @@ def shares(url: str) -> list[Share]:
     finally:
         database.dispose()
     found = []
-    for host, attempts, started, ended in jobs:
-        first, last, count = fetched.get(host, (ended, ended, 0))
-        found.append(Share(host, attempts, started, ended, _utc(first), _utc(last), count))
+    for hosts, attempts, started, ended in jobs:
+        pages = [fetched[host] for host in hosts if host in fetched]
+        first = min((page[0] for page in pages), default=ended)
+        last = max((page[1] for page in pages), default=ended)
+        count = sum(page[2] for page in pages)
+        found.append(Share(hosts, attempts, started, ended, _utc(first), _utc(last), count))
     return found
 
 
@@ -564,6 +602,7 @@ def run(web: TestWeb, base_url: str, targets: int, workers: int, scratch: Path) 
             for number in range(1, workers + 1):
                 fleet.start_worker(f"w{number}")
             fleet.wait_for_workers()
+            keep_share_events(url)
             wall, began, steps, progress = fleet.nightly(label)
         finally:
             fleet.stop()

@@ -270,12 +270,15 @@ class FleetConfig:
     stalled_seconds: float = 60.0  # silent this long, a worker is dead: its share is queued again
     poll_seconds: float = 2.0  # how often the coordinator looks at the queue (and prints progress)
     max_wait_minutes: int = 600  # the coordinator gives up (the step fails) after this long
+    share_targets: int = 500  # small hosts are crawled together, this many targets to a share
 
     def __post_init__(self) -> None:
         if not 0 < self.heartbeat_seconds < self.stalled_seconds:
             raise ValueError("heartbeat_seconds must be positive and below stalled_seconds")
         if self.poll_seconds <= 0 or self.max_wait_minutes < 1:
             raise ValueError("poll_seconds must be positive, max_wait_minutes at least 1")
+        if self.share_targets < 1:
+            raise ValueError("share_targets must be at least 1")
 
 
 @dataclass(frozen=True)

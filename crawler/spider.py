@@ -44,12 +44,13 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 class CitewatchSpider(scrapy.Spider):
     """A spider whose every target request ends in exactly one FetchResult.
 
-    Given `run` and `host`, it fetches one host's share of a distributed run (fleet/): the
-    coordinator made the run and finishes it; the spider never does."""
+    Given `run` and `hosts` (comma-separated), it fetches those hosts' share of a distributed
+    run (fleet/): the coordinator made the run and finishes it; the spider never does."""
 
-    def __init__(self, run: str | None = None, host: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, run: str | None = None, hosts: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.share = (int(run), host) if run and host else None
+        names = [name for name in (hosts or "").split(",") if name]
+        self.share = (int(run), names) if run and names else None
 
     def shared_run(self, session: Session) -> CrawlRun:
         """The distributed run this crawl has a share of; CrawlSetupError unless it runs."""

@@ -1,5 +1,6 @@
 """The coordinator of a distributed crawl (`citewatch nightly --distributed`): one crawl run, one
-job per host with work in it, then waiting — with progress — until the workers are through.
+job per share of its hosts (fleet.queue.shares), then waiting — with progress — until the
+workers are through.
 
 Work held by a worker that died (its queue heartbeat stopped) is queued again; a share that
 fails after its retries leaves the run unfinished, to resume next time (its fetched targets
@@ -17,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONValue
 from sqlalchemy import func, select
 
 from config import Config
 from config.clock import Clock
-from fleet.queue import QUEUE, TASK, ensure_schema, make_app, queueing_lock, share_lock
+from fleet.queue import QUEUE, TASK, ensure_schema, make_app, queueing_lock, shares
 from models import CrawlRun, Database, Snapshot, Worker
 from models.crawls import due_hosts, finish_run, start_or_resume_run
 from models.kinds import RunKind
@@ -92,12 +94,14 @@ async def _queue_and_wait(
 ) -> Outcome:
     app = make_app(config, "citewatch-coordinator")
     async with app.open_async():
-        for host, _ in hosts:
-            job = app.configure_task(
-                TASK, lock=share_lock(host), queueing_lock=queueing_lock(run_id, host), queue=QUEUE
-            )
+        # Resumed (the night started again): the hosts already queued stay in their shares.
+        queued = set(await _queued_hosts(app, run_id))
+        pending = [(host, count) for host, count in hosts if host not in queued]
+        for share in shares(pending, config.fleet.share_targets):
+            job = app.configure_task(TASK, queueing_lock=queueing_lock(run_id, share), queue=QUEUE)
+            names: list[JSONValue] = list(share)
             with contextlib.suppress(AlreadyEnqueued):  # this night's share already waits
-                await job.defer_async(run=run_id, host=host, spider=spider, now=now)
+                await job.defer_async(run=run_id, hosts=names, spider=spider, now=now)
         deadline = time.monotonic() + config.fleet.max_wait_minutes * 60
         while True:
             await _requeue_stalled(app, config)
@@ -113,14 +117,14 @@ async def _queue_and_wait(
                     f"({progress.line()}); the run resumes next time",
                 )
             await asyncio.sleep(config.fleet.poll_seconds)
-    if progress.failed:
-        failed = await _failed_hosts(app, run_id)
-        return Outcome(
-            run_id,
-            f"{len(failed)} host{'s' * (len(failed) != 1)} failed after retries "
-            f"({', '.join(failed[:5])}{', ...' if len(failed) > 5 else ''}); "
-            "the run resumes next time",
-        )
+        if progress.failed:
+            failed = await _failed_hosts(app, run_id)
+            return Outcome(
+                run_id,
+                f"{len(failed)} host{'s' * (len(failed) != 1)} failed after retries "
+                f"({', '.join(failed[:5])}{', ...' if len(failed) > 5 else ''}); "
+                "the run resumes next time",
+            )
     with database.session() as session:
         finish_run(session, run_id, clock())
     return Outcome(run_id)
@@ -136,22 +140,34 @@ async def _requeue_stalled(app: procrastinate.App, config: Config) -> None:
 
 
 async def _statuses(app: procrastinate.App, run_id: int) -> dict[str, int]:
+    """How many of the run's hosts are in shares of each status."""
     rows = await app.connector.execute_query_all_async(
-        "SELECT status::text AS status, count(*) AS count FROM procrastinate_jobs "
-        "WHERE task_name = %(task)s AND (args->>'run')::bigint = %(run)s GROUP BY status",
+        "SELECT status::text AS status, sum(jsonb_array_length(args->'hosts')) AS hosts "
+        "FROM procrastinate_jobs WHERE task_name = %(task)s "
+        "AND (args->>'run')::bigint = %(run)s GROUP BY status",
         task=TASK,
         run=run_id,
     )
-    return {str(row["status"]): int(row["count"]) for row in rows}
+    return {str(row["status"]): int(row["hosts"]) for row in rows}
+
+
+async def _queued_hosts(app: procrastinate.App, run_id: int) -> list[str]:
+    """The run's hosts in shares waiting or under way."""
+    return await _hosts_of(app, run_id, ("todo", "doing"))
 
 
 async def _failed_hosts(app: procrastinate.App, run_id: int) -> list[str]:
+    return await _hosts_of(app, run_id, FAILED)
+
+
+async def _hosts_of(app: procrastinate.App, run_id: int, statuses: tuple[str, ...]) -> list[str]:
     rows = await app.connector.execute_query_all_async(
-        "SELECT args->>'host' AS host FROM procrastinate_jobs WHERE task_name = %(task)s "
-        "AND (args->>'run')::bigint = %(run)s "
-        "AND status IN ('failed', 'cancelled', 'aborted') ORDER BY 1",
+        "SELECT DISTINCT host FROM procrastinate_jobs, "
+        "jsonb_array_elements_text(args->'hosts') AS host WHERE task_name = %(task)s "
+        "AND (args->>'run')::bigint = %(run)s AND status::text = ANY(%(statuses)s) ORDER BY 1",
         task=TASK,
         run=run_id,
+        statuses=list(statuses),
     )
     return [str(row["host"]) for row in rows]
 

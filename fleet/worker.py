@@ -1,7 +1,7 @@
-"""A crawl worker (`citewatch worker`): takes hosts' shares of crawl runs from the queue, one at a
-time, and crawls each in a crawl child — the same crawl as `citewatch check` — that writes to
-the shared database and to WARC files of its own (`[warc] prefix`, by default
-`citewatch-<worker name>`, so workers can share one WARC directory).
+"""A crawl worker (`citewatch worker`): takes shares of crawl runs (a host's targets, or several
+small hosts') from the queue, one at a time, and crawls each in a crawl child — the same crawl
+as `citewatch check` — that writes to the shared database and to WARC files of its own (`[warc]
+prefix`, by default `citewatch-<worker name>`, so workers can share one WARC directory).
 
 SIGTERM or SIGINT: the worker takes no new share and passes the signal on to its crawl, which
 finishes the requests under way and stops; the rest of the share goes back to the queue.
@@ -26,6 +26,7 @@ from procrastinate import RetryStrategy
 from procrastinate.exceptions import ConnectorException
 from procrastinate.worker import Worker as QueueWorker
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Config, child_environment
 from crawler.launch import CrawlLock, Event, run_crawl
@@ -73,23 +74,33 @@ _running: _Running | None = None
         max_attempts=10, wait=1, linear_wait=2, retry_exceptions={ShareStopped, ShareFailed}
     ),
 )
-def crawl_share(run: int, host: str, spider: str, now: str | None = None) -> None:
-    """Crawl what run `run` still has to fetch on `host` (nothing, if another attempt did it)."""
+def crawl_share(run: int, hosts: list[str], spider: str, now: str | None = None) -> None:
+    """Crawl what run `run` still has to fetch on `hosts` (nothing, if another attempt did)."""
     state = _running
     if state is None:
         raise ShareFailed("crawl_share runs only inside `citewatch worker`")
+    share = _share_name(hosts)
     if state.stopping:
-        raise ShareStopped(f"{host}: the worker is stopping")
+        raise ShareStopped(f"{share}: the worker is stopping")
     # Queued again while its first worker still crawls (a heartbeat late, not dead): wait for
-    # that worker to let go of the host, then take what is left (perhaps nothing).
-    with host_lease(state.config, host, lambda: state.stopping) as held:
-        if not held:
-            raise ShareStopped(f"{host}: the worker is stopping")
-        _crawl(state, run, host, spider, now)
+    # that worker to let go of the hosts, then take what is left (perhaps nothing).
+    try:
+        with host_lease(state.config, hosts, lambda: state.stopping) as held:
+            if not held:
+                raise ShareStopped(f"{share}: the worker is stopping")
+            _crawl(state, run, hosts, spider, now)
+    except (psycopg.Error, SQLAlchemyError) as exc:  # the database went away: try again later
+        raise ShareFailed(f"{share}: {_one_line(exc)}") from exc
 
 
-def _crawl(state: _Running, run: int, host: str, spider: str, now: str | None) -> None:
-    _mark_share(state, run, host)
+def _share_name(hosts: list[str]) -> str:
+    """The share as listed: its first host, and how many more."""
+    return hosts[0] + (f" (+{len(hosts) - 1})" if len(hosts) > 1 else "")
+
+
+def _crawl(state: _Running, run: int, hosts: list[str], spider: str, now: str | None) -> None:
+    share = _share_name(hosts)
+    _mark_share(state, run, share)
     environment = child_environment(state.config)
     if state.config.warc.prefix == DEFAULT_PREFIX:
         environment["CITEWATCH_WARC_PREFIX"] = f"{DEFAULT_PREFIX}-{state.name}"
@@ -103,7 +114,7 @@ def _crawl(state: _Running, run: int, host: str, spider: str, now: str | None) -
     try:
         result = run_crawl(
             spider,
-            {"run": str(run), "host": host},
+            {"run": str(run), "hosts": ",".join(hosts)},
             environment,
             on_event,
             now=now or state.clock_start,
@@ -114,41 +125,55 @@ def _crawl(state: _Running, run: int, host: str, spider: str, now: str | None) -
         state.children.clear()
         _mark_share(state, None, None, fetched)
     if result.error is not None:
-        raise ShareFailed(f"{host}: {result.error}")
+        raise ShareFailed(f"{share}: {result.error}")
     if result.code != 0:
-        raise ShareStopped(f"{host}: the crawl stopped (exit code {result.code})")
+        raise ShareStopped(f"{share}: the crawl stopped (exit code {result.code})")
 
 
 @contextlib.contextmanager
-def host_lease(config: Config, host: str, give_up: Callable[[], bool]) -> Iterator[bool]:
-    """A PostgreSQL advisory lock on the host for as long as its share is crawled: the lease of
-    the fleet's one-at-a-time rule. The queue's own job lock is let go when a share is queued
-    again; this one only when its worker's connection ends, so a worker that is slow, not dead,
-    keeps the host to itself. Waits for it (False: `give_up()` said stop first). The key names
-    the schema too: two deployments on one server do not hold each other's hosts."""
+def host_lease(config: Config, hosts: list[str], give_up: Callable[[], bool]) -> Iterator[bool]:
+    """A PostgreSQL advisory lock on each of the hosts for as long as their share is crawled:
+    the lease of the fleet's one-at-a-time rule. A queued job's lock would be let go when the
+    job is queued again; these only when their worker's connection ends, so a worker that is
+    slow, not dead, keeps its hosts to itself. Waits for them, taken in one order everywhere so
+    that two workers never wait for each other (False: `give_up()` said stop first). The keys
+    name the schema too: two deployments on one server do not hold each other's hosts."""
     with psycopg.connect(conninfo(config, "citewatch-lease"), autocommit=True) as connection:
-        key = connection.execute(
-            "SELECT hashtextextended(current_schema() || ' ' || %s, 0)", (host,)
-        ).fetchone()
-        assert key is not None
-        while True:
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", key).fetchone()
-            if row and row[0]:
-                break
-            if give_up():
-                yield False
-                return
-            time.sleep(LEASE_POLL_SECONDS)
+        keys = sorted(
+            int(row[0])
+            for row in connection.execute(
+                "SELECT hashtextextended(current_schema() || ' ' || host, 0) "
+                "FROM unnest(%s::text[]) AS host",
+                (sorted(set(hosts)),),
+            )
+        )
+        held: list[int] = []
         try:
+            for key in keys:
+                while not _try_lock(connection, key):
+                    if give_up():
+                        yield False
+                        return
+                    time.sleep(LEASE_POLL_SECONDS)
+                held.append(key)
             yield True
         finally:
-            connection.execute("SELECT pg_advisory_unlock(%s)", key)
+            for key in held:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def _try_lock(connection: psycopg.Connection[tuple[object, ...]], key: int) -> bool:
+    row = connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    return bool(row and row[0])
 
 
 def run_worker(config: Config, database: Database, name: str) -> None:
     """Work until SIGTERM or SIGINT. The worker holds its data directory's crawl lock for its
     whole life (one worker per data directory); WorkerBusy if a live worker has its name."""
     global _running
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_one_line_per_record)
     ensure_schema(config)
     lock = CrawlLock.acquire(config.home, f"citewatch worker {name}")
     _register(database, config, name)
@@ -170,15 +195,33 @@ def _serve_until_stopped(config: Config, name: str) -> None:
     connection — wait and connect again, as long as it takes."""
     pause = 1.0
     while True:
+        started = time.monotonic()
         try:
             asyncio.run(_serve(config, name))
-            return  # stopped by a signal
+            # Not stopped by a signal: the queue stopped the worker (one of its side tasks, the
+            # heartbeat or the listener, lost its connection).
+            problem = "the queue's worker stopped"
         except (psycopg.Error, ConnectorException, OSError) as exc:
-            if _running is not None and _running.stopping:
-                return
-            log.warning("lost the queue (%s); connecting again in %.0f s", _one_line(exc), pause)
-            time.sleep(pause)
-            pause = min(pause * 2, 30.0)
+            problem = _one_line(exc)
+        if _running is None or _running.stopping:
+            return
+        if time.monotonic() - started > 60:
+            pause = 1.0  # it worked for a while: a new outage starts with a short wait
+        log.warning("lost the queue (%s); connecting again in %.0f s", problem, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, 30.0)
+
+
+def _one_line_per_record(record: logging.LogRecord) -> bool:
+    """The queue's and the database driver's warnings as one line each: a long-lived worker
+    sees database outages, and a traceback per retry buries what happened (-vv keeps them)."""
+    if record.name.startswith(("procrastinate", "psycopg")):
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message} ({_one_line(record.exc_info[1])})"
+        record.msg, record.args = " ".join(message.split()), None
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _one_line(exc: BaseException) -> str:
@@ -250,13 +293,22 @@ def _heartbeat(state: _Running, done: threading.Event) -> None:
             log.warning("heartbeat not recorded: %s", exc)
 
 
-def _mark_share(state: _Running, run: int | None, host: str | None, fetched: int = 0) -> None:
+def _mark_share(state: _Running, run: int | None, share: str | None, fetched: int = 0) -> None:
+    """What the worker crawls now, for `citewatch workers` (not recorded while the database is
+    away: the crawl goes on regardless)."""
+    try:
+        _record_share(state, run, share, fetched)
+    except Exception as exc:
+        log.warning("share not recorded: %s", _one_line(exc))
+
+
+def _record_share(state: _Running, run: int | None, share: str | None, fetched: int) -> None:
     with state.database.session() as session:
         row = session.scalar(select(Worker).where(Worker.name == state.name))
         if row is None:
             return
-        row.run_id, row.host = run, host
-        row.share_started_at = _now() if host else None
+        row.run_id, row.host = run, share[:255] if share else None
+        row.share_started_at = _now() if share else None
         row.fetched += fetched
         row.seen_at = _now()
 

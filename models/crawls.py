@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,18 +90,19 @@ def targets_to_archive(
     run: CrawlRun,
     refresh: bool,
     document_id: int | None,
-    host: str | None = None,
+    hosts: Sequence[str] | None = None,
 ) -> list[Target]:
     """Targets this run still has to fetch: not yet archived (or all with refresh), in scope
-    (of one host: a fleet worker's share), and not already fetched by this run before it was
+    (on these hosts: a fleet worker's share), and not already fetched by this run before it was
     interrupted."""
-    return list(session.scalars(_to_archive(run, refresh, document_id, host).order_by(Target.id)))
+    query = _to_archive(run, refresh, document_id, hosts)
+    return list(session.scalars(query.order_by(Target.id)))
 
 
 def _to_archive(
-    run: CrawlRun, refresh: bool, document_id: int | None, host: str | None
+    run: CrawlRun, refresh: bool, document_id: int | None, hosts: Sequence[str] | None
 ) -> Select[Any]:
-    query = _cited_targets(run, document_id, host)
+    query = _cited_targets(run, document_id, hosts)
     if not refresh:
         query = query.where(~has_preserved_copy())
     return query
@@ -140,13 +142,15 @@ def check_pending(session: Session, now: datetime, min_interval: timedelta) -> b
 
 
 def _cited_targets(
-    run: CrawlRun | None = None, document_id: int | None = None, host: str | None = None
+    run: CrawlRun | None = None,
+    document_id: int | None = None,
+    hosts: Sequence[str] | None = None,
 ) -> Select[Any]:
-    """Cited targets (watched articles are not cited links), of one document and one host if
-    given, that `run` has not fetched yet."""
+    """Cited targets (watched articles are not cited links), of one document and on these
+    hosts if given, that `run` has not fetched yet."""
     query = select(Target).where(Target.id.in_(select(Citation.target_id)))
-    if host is not None:
-        query = query.where(Target.host == host)
+    if hosts is not None:
+        query = query.where(Target.host.in_(hosts))
     if run is not None:
         fetched = exists().where(Snapshot.target_id == Target.id, Snapshot.crawl_run_id == run.id)
         query = query.where(~fetched)
@@ -229,11 +233,11 @@ def targets_to_check(
     force: bool,
     document_id: int | None,
     min_interval: timedelta,
-    host: str | None = None,
+    hosts: Sequence[str] | None = None,
 ) -> list[Target]:
-    """Targets due for a check (all with `force`), in scope (of one host: a fleet worker's
+    """Targets due for a check (all with `force`), in scope (on these hosts: a fleet worker's
     share), not yet checked by this run and not checked in the last `min_interval`."""
-    query = _cited_targets(run, document_id, host)
+    query = _cited_targets(run, document_id, hosts)
     if not force:
         query = query.where(*_due(now, min_interval))
     return list(session.scalars(query.order_by(Target.id)))

@@ -11,8 +11,8 @@ from models.kinds import RunKind
 
 
 class ArchiveSpider(CitewatchSpider):
-    """`scrapy crawl archive [-a refresh=true] [-a document=ID]`; `-a run=ID -a host=HOST`: a
-    fleet worker's share of a distributed run (fleet/)."""
+    """`scrapy crawl archive [-a refresh=true] [-a document=ID]`; `-a run=ID -a hosts=A,B`:
+    a fleet worker's share of a distributed run (fleet/)."""
 
     name = "archive"
 
@@ -21,10 +21,10 @@ class ArchiveSpider(CitewatchSpider):
         refresh: str = "false",
         document: str | None = None,
         run: str | None = None,
-        host: str | None = None,
+        hosts: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(run=run, host=host, **kwargs)
+        super().__init__(run=run, hosts=hosts, **kwargs)
         self.refresh = refresh.lower() in ("1", "true", "yes")
         self.document_id = int(document) if document else None
 
@@ -38,8 +38,8 @@ class ArchiveSpider(CitewatchSpider):
                 run, resumed = start_or_resume_run(
                     session, RunKind.ARCHIVE, scope, self.refresh, context.clock()
                 )
-            host = self.share[1] if self.share else None
-            targets = targets_to_archive(session, run, run.refresh, self.document_id, host)
+            hosts = self.share[1] if self.share else None
+            targets = targets_to_archive(session, run, run.refresh, self.document_id, hosts)
             if self.share is None:
                 run.planned = len(targets) if not resumed else max(run.planned, len(targets))
             copies = archived_copies(session, [t.id for t in targets]) if run.refresh else {}

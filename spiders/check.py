@@ -13,7 +13,7 @@ from models.kinds import RunKind
 
 class CheckSpider(CitewatchSpider):
     """`scrapy crawl check [-a force=true] [-a document=ID]`: an unchanged page costs a 304.
-    `-a run=ID -a host=HOST`: a fleet worker's share of a distributed run (fleet/)."""
+    `-a run=ID -a hosts=A,B`: a fleet worker's share of a distributed run (fleet/)."""
 
     name = "check"
 
@@ -22,10 +22,10 @@ class CheckSpider(CitewatchSpider):
         force: str = "false",
         document: str | None = None,
         run: str | None = None,
-        host: str | None = None,
+        hosts: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(run=run, host=host, **kwargs)
+        super().__init__(run=run, hosts=hosts, **kwargs)
         self.force = force.lower() in ("1", "true", "yes")
         self.document_id = int(document) if document else None
 
@@ -41,8 +41,8 @@ class CheckSpider(CitewatchSpider):
             else:
                 run, resumed = start_or_resume_run(session, RunKind.CHECK, scope, self.force, now)
                 force = self.force
-            host = self.share[1] if self.share else None
-            targets = targets_to_check(session, run, now, force, self.document_id, minimum, host)
+            hosts = self.share[1] if self.share else None
+            targets = targets_to_check(session, run, now, force, self.document_id, minimum, hosts)
             copies = archived_copies(session, [t.id for t in targets])
             if self.share is None:
                 run.planned = len(targets) if not resumed else max(run.planned, len(targets))
