@@ -114,8 +114,12 @@ class TestWeb:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for host in self.hosts:
-            host.stop()
+        # Together: each server notices it is to stop within its half-second poll.
+        stopping = [threading.Thread(target=host.stop) for host in self.hosts]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
 
     def __getitem__(self, index: int) -> Host:
         return self.hosts[index]
