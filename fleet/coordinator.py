@@ -94,7 +94,9 @@ async def _queue_and_wait(
 ) -> Outcome:
     app = make_app(config, "citewatch-coordinator")
     async with app.open_async():
-        # Resumed (the night started again): the hosts already queued stay in their shares.
+        # Resumed (the night started again): shares that failed before are queued afresh, the
+        # hosts already queued stay in their shares.
+        await _forget_failed(app, run_id)
         queued = set(await _queued_hosts(app, run_id))
         pending = [(host, count) for host, count in hosts if host not in queued]
         for share in shares(pending, config.fleet.share_targets):
@@ -149,6 +151,18 @@ async def _statuses(app: procrastinate.App, run_id: int) -> dict[str, int]:
         run=run_id,
     )
     return {str(row["status"]): int(row["hosts"]) for row in rows}
+
+
+async def _forget_failed(app: procrastinate.App, run_id: int) -> None:
+    """Drop the run's failed shares from the queue (their failure was reported when it
+    happened): their hosts are planned again."""
+    await app.connector.execute_query_async(
+        "DELETE FROM procrastinate_jobs WHERE task_name = %(task)s "
+        "AND (args->>'run')::bigint = %(run)s AND status::text = ANY(%(statuses)s)",
+        task=TASK,
+        run=run_id,
+        statuses=list(FAILED),
+    )
 
 
 async def _queued_hosts(app: procrastinate.App, run_id: int) -> list[str]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from models import Database, Snapshot
@@ -140,10 +140,10 @@ class Fleet:
             errors[name] = err
         return errors
 
-    def nightly(self, when: str) -> subprocess.Popen[str]:
+    def nightly(self, when: str, **env: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [CITEWATCH, "--now", when, "nightly", "--distributed"],
-            env=self.workspace.env,
+            env={**self.workspace.env, **env},
             cwd=self.workspace.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -158,15 +158,27 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def fleet(tmp_path: Path, postgres_url: str) -> Iterator[Fleet]:
-    database_url = postgres_url  # a fleet shares one PostgreSQL database
+    yield from _fleet(tmp_path, postgres_url, HOSTS, PAGES)
+
+
+@pytest.fixture
+def small_fleet(tmp_path: Path, postgres_url: str) -> Iterator[Fleet]:
+    yield from _fleet(tmp_path, postgres_url, ["127.0.0.60", "127.0.0.61"], 3)
+
+
+def _fleet(tmp_path: Path, database_url: str, hosts: list[str], per_host: int) -> Iterator[Fleet]:
+    """A document citing `per_host` pages on each host; no worker started yet. The fleet shares
+    one PostgreSQL database: the workers reach it through a relay."""
     pages = Counting()
     database = make_url(database_url)
-    with TestWeb(HOSTS) as web, Relay(database.host or "127.0.0.1", database.port or 5432) as relay:
+    with TestWeb(hosts) as web, Relay(database.host or "127.0.0.1", database.port or 5432) as relay:
         urls = []
         for number, host in enumerate(web.hosts):
-            for index in range(PAGES):
+            for index in range(per_host):
                 urls.append(
-                    host.route(f"/news/{index}", pages.page(host.address, number * PAGES + index))
+                    host.route(
+                        f"/news/{index}", pages.page(host.address, number * per_host + index)
+                    )
                 )
         config = CONFIG.replace("{warcs}", str(tmp_path / "warcs"))
         workspace = Workspace(tmp_path, database_url, config)
@@ -278,3 +290,38 @@ def test_three_workers_fetch_every_target_once_politely_and_survive_a_kill(fleet
     errors = fleet.stop_all()
     assert "worker w3 stopped" in errors["w3"]
     assert "heartbeat not recorded" in errors["w3"]  # the outage reached it (and it came back)
+
+
+def test_a_night_whose_share_failed_is_finished_when_it_runs_again(small_fleet: Fleet) -> None:
+    fleet = small_fleet
+    # Night 1: no worker is up; the coordinator queues a share per host and dies waiting.
+    night = fleet.nightly(NIGHT1, CITEWATCH_FLEET_SHARE_TARGETS="3")
+    assert night.stderr is not None
+    while "run 1: 0 of 6 fetched" not in night.stderr.readline():
+        assert night.poll() is None, night.communicate()
+    night.kill()
+    night.communicate()
+    # Meanwhile one share failed for good (its retries spent).
+    database = fleet.workspace.database()
+    try:
+        with database.session() as session:
+            failed = session.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET status = 'failed' WHERE id = "
+                    "(SELECT min(id) FROM procrastinate_jobs) RETURNING args->'hosts'->>0"
+                )
+            ).scalar_one()
+    finally:
+        database.dispose()
+
+    # Run again with a worker: the run resumes, the failed host is queued afresh, the night
+    # completes and every page is fetched once.
+    fleet.start("w1")
+    night = fleet.nightly(NIGHT1, CITEWATCH_FLEET_SHARE_TARGETS="3")
+    out, err = night.communicate(timeout=120)
+    assert night.returncode == 0, err
+    assert "archive: ok run 1, fetched 6, good 6" in out, err
+    assert "failed" not in err
+    assert {key.split("/")[0] for key in fleet.pages.hits} == {"127.0.0.60", "127.0.0.61"}
+    assert set(fleet.pages.hits.values()) == {1} and len(fleet.pages.hits) == 6
+    assert failed in {"127.0.0.60", "127.0.0.61"}
