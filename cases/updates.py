@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from cases.matching import CaseMatcher, CaseTerms, Match
 from config import WatchConfig
 from models import Article, Case, CaseUpdate, Snapshot
-from models.base import batches
+from models.base import batches, pages
 
 BATCH = 500  # copies matched at a time: memory stays flat however large the run
 
@@ -80,26 +80,16 @@ def record_updates(
 
 def _new_copies(session: Session, run_id: int) -> Iterator[list[Snapshot]]:
     """The run's copies with text of their own (not revisits), a batch at a time."""
-    last = 0
-    while True:
-        snapshots = list(
-            session.scalars(
-                select(Snapshot)
-                .where(
-                    Snapshot.crawl_run_id == run_id,
-                    Snapshot.revisit_of_id.is_(None),
-                    Snapshot.text.is_not(None),
-                    Snapshot.id > last,
-                )
-                .options(selectinload(Snapshot.target))
-                .order_by(Snapshot.id)
-                .limit(BATCH)
-            )
+    query = (
+        select(Snapshot)
+        .where(
+            Snapshot.crawl_run_id == run_id,
+            Snapshot.revisit_of_id.is_(None),
+            Snapshot.text.is_not(None),
         )
-        if not snapshots:
-            return
-        yield snapshots
-        last = snapshots[-1].id
+        .options(selectinload(Snapshot.target))
+    )
+    return pages(session, query, Snapshot.id, lambda snapshot: snapshot.id, BATCH)
 
 
 def _match(

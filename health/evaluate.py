@@ -35,7 +35,7 @@ from health.verdicts import (
     is_permanent,
 )
 from models import Citation, CrawlRun, Probe, Snapshot, Target
-from models.base import batches
+from models.base import batches, pages
 from models.kinds import LinkState, Outcome, RunKind, Verdict
 from models.snapshot import checked_in
 
@@ -108,21 +108,8 @@ def evaluate_run(session: Session, run_id: int, now: datetime, config: CheckConf
 
 def _run_targets(session: Session, run_id: int) -> Iterator[list[int]]:
     """The ids of the targets the run checked, a batch at a time, in order."""
-    last = 0
-    while True:
-        chunk = list(
-            session.scalars(
-                select(Snapshot.target_id)
-                .where(checked_in(run_id), Snapshot.target_id > last)
-                .group_by(Snapshot.target_id)
-                .order_by(Snapshot.target_id)
-                .limit(BATCH)
-            )
-        )
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1]
+    query = select(Snapshot.target_id).where(checked_in(run_id)).group_by(Snapshot.target_id)
+    return pages(session, query, Snapshot.target_id, int, BATCH)
 
 
 def _degraded(session: Session, run_id: int, config: CheckConfig) -> bool:

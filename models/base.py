@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import ColumnElement, DateTime, MetaData, Select, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
@@ -77,3 +77,19 @@ def batches(items: Sequence[T], size: int = IN_LIST_BATCH) -> Iterator[Sequence[
     """Slices of at most `size` items, for IN (...) lists every database accepts."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def pages(
+    session: Session,
+    query: Select[Any],
+    key: ColumnElement[int] | InstrumentedAttribute[int],
+    of: Callable[[T], int],
+    size: int = 500,
+) -> Iterator[list[T]]:
+    """A query's rows `size` at a time, in order of the integer `key` (`of(row)` reads it off a
+    row): each page is read after the one before has been used, so a long result never sits in
+    memory whole, and rows the caller changes or deletes between pages are not skipped."""
+    last = 0
+    while rows := list(session.scalars(query.where(key > last).order_by(key).limit(size))):
+        yield rows
+        last = of(rows[-1])
